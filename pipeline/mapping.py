@@ -1,0 +1,392 @@
+"""Map the rows of one form to the record's fields (RECORD.md "Conventions").
+
+Label-driven, not position-driven: every block is found by its printed
+labels (项目名称, 年初预算数, 预期目标, 一级指标, 总分 ...) and every value is
+read from the cell under its column header, by x overlap relative to the
+table's width. That reads layouts A, B and C with one code path, and a
+continuation table on the next page lines up with the header it continues.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.forms import FormRow, FormSlice, RowCell
+from pipeline.objects import Cell
+from pipeline.record import FieldSource, Form, Funds, FundsRow, Goals, Indicator, Project, Provenance, Total
+from pipeline.text import label_key, normalize_text
+
+PROJECT_LABELS = {
+    "项目编码": "code", "项目编号": "code", "项目名称": "name", "绩效自评年度": "year",
+    "实施单位": "implementing_unit", "一级预算单位": "budget_unit",
+    "主管部门": "competent_department", "项目金额": "amount",
+}
+FUNDS_COLUMNS = {"年初预算数": "initial_budget", "全年预算数": "annual_budget",
+                 "全年执行数": "executed", "分值": "weight", "执行率": "execution_rate",
+                 "得分": "score"}
+FUNDS_ROWS = {"年度资金总额": "total", "当年财政拨款": "appropriation",
+              "上年结转": "carryover", "其他资金": "other"}
+INDICATOR_COLUMNS = {"一级指标": "level1", "二级指标": "level2", "三级指标": "name",
+                     "年度指标值": "target", "实际完成值": "actual", "分值": "weight",
+                     "得分": "score", "偏差原因": "deviation"}
+LEVEL1_BY_LEVEL2 = {
+    "数量指标": "产出指标", "质量指标": "产出指标", "时效指标": "产出指标", "成本指标": "产出指标",
+    "经济效益指标": "效益指标", "社会效益指标": "效益指标", "生态效益指标": "效益指标",
+    "可持续影响指标": "效益指标", "满意度指标": "效益指标",
+    "服务对象满意度指标": "满意度指标", "服务对象的满意度指标": "满意度指标",
+    "其他满意度指标": "满意度指标",
+}
+NULL_MARKS = {"", "—", "-", "－", "–", "─", "/", "／", "无", "——"}
+UNREADABLE_MARK = re.compile(r"^#+$")
+NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+POINTS = re.compile(r"^(.*?)[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]$")
+TITLE_PREFIX = re.compile(r"^附件\s*\d*[:：]?")
+
+
+@dataclass
+class Column:
+    name: str
+    x0: float
+    x1: float
+
+
+@dataclass
+class MappedForm:
+    form: Form
+    unreadable: dict[str, str] = field(default_factory=dict)
+    rate_printed_as_ratio: bool | None = None
+
+
+class FieldReader:
+    """Reads values out of cells and records where each came from."""
+
+    def __init__(self, confidence_floor: float):
+        self.confidence_floor = confidence_floor
+        self.sources: dict[str, FieldSource] = {}
+        self.unreadable: dict[str, str] = {}
+
+    def note(self, path: str, rc: RowCell | None) -> None:
+        if rc is None or not rc.text:
+            return
+        cell = rc.cell
+        self.sources[path] = FieldSource(page=rc.page, bbox=cell.bbox.as_list(),
+                                         confidence=round(min(max(cell.confidence, 0.0), 1.0), 4))
+        if cell.unreadable or cell.confidence < self.confidence_floor:
+            self.unreadable[path] = f"置信度 {cell.confidence:.2f}"
+
+    def text(self, path: str, rc: RowCell | None) -> str | None:
+        self.note(path, rc)
+        return normalize_text(rc.text) if rc is not None else None
+
+    def number(self, path: str, rc: RowCell | None) -> float | None:
+        self.note(path, rc)
+        if rc is None:
+            return None
+        value, readable = parse_number(rc.text)
+        if not readable:
+            self.unreadable[path] = rc.text if UNREADABLE_MARK.match(rc.text.strip()) else f"无法识别数字：{rc.text}"
+        return value
+
+
+def parse_number(text: str | None) -> tuple[float | None, bool]:
+    """A printed number -> (value, readable). Null marks give (None, True)."""
+    raw = "".join((text or "").split())
+    if raw in NULL_MARKS:
+        return None, True
+    if UNREADABLE_MARK.match(raw):
+        return None, False
+    cleaned = raw.replace(",", "").replace("，", "").rstrip("%％分元")
+    if NUMBER.match(cleaned):
+        return float(cleaned), True
+    return None, False
+
+
+def map_form(form_slice: FormSlice, *, form_index: int = 0, confidence_floor: float = 0.0) -> MappedForm:
+    reader = FieldReader(confidence_floor)
+    rows = form_slice.rows
+    funds_at = _find_row(rows, "年初预算数")
+    goals_at = _find_row(rows, "预期目标")
+    indicators_at = _find_row(rows, "三级指标", "一级指标")
+    header_end = min(i for i in (funds_at, goals_at, indicators_at, len(rows)) if i is not None)
+    form = Form(form_index=form_index, pages=form_slice.pages)
+    form.title = _title(form_slice)
+    form.project = _project(rows[:header_end], reader)
+    if form.project.year is None and form.title and "绩效自评年度" not in _all_keys(rows[:header_end]):
+        match = re.match(r"(\d{4})年", form.title)
+        form.project.year = int(match.group(1)) if match else None
+    ratio = None
+    if funds_at is not None:
+        funds_end = next(i for i in (goals_at, indicators_at, len(rows)) if i is not None and i > funds_at)
+        form.funds, ratio = _funds(rows[funds_at], rows[funds_at + 1:funds_end], reader)
+    if goals_at is not None:
+        form.goals = _goals(rows, goals_at, reader)
+    if indicators_at is not None:
+        _indicators(form, rows, indicators_at, reader)
+    form.provenance = Provenance(pages=form_slice.pages, source=_source(form_slice), fields=reader.sources)
+    return MappedForm(form=form, unreadable=reader.unreadable, rate_printed_as_ratio=ratio)
+
+
+def _source(form_slice: FormSlice) -> str:
+    if len(form_slice.sources) > 1:
+        return "mixed"
+    return next(iter(form_slice.sources), "text_layer")
+
+
+def _find_row(rows: list[FormRow], *labels: str) -> int | None:
+    for index, row in enumerate(rows):
+        if any(rc.starts_here and rc.key.startswith(labels) for rc in row.cells):
+            return index
+    return None
+
+
+def _all_keys(rows: list[FormRow]) -> set[str]:
+    return {rc.key for row in rows for rc in row.cells}
+
+
+def _title(form_slice: FormSlice) -> str | None:
+    candidates = [line.text for line in form_slice.title_lines]
+    if form_slice.rows:
+        first = form_slice.rows[0]
+        if len(first.cells) == 1:
+            candidates.append(first.cells[0].text)
+    for text in reversed(candidates):
+        cleaned = TITLE_PREFIX.sub("", normalize_text(text) or "")
+        if "自评表" in cleaned:
+            return cleaned
+    return None
+
+
+def _project(rows: list[FormRow], reader: FieldReader) -> Project:
+    values: dict[str, object] = {}
+    for row in rows:
+        for rc in row.cells:
+            name = _project_label(rc)
+            if name is None or name in values or not rc.starts_here:
+                continue
+            value_cell = row.right_of(rc)
+            if value_cell is not None and _project_label(value_cell) is not None:
+                value_cell = None
+            values[name] = _project_value(name, value_cell, reader)
+    return Project(**values)
+
+
+def _project_label(rc: RowCell) -> str | None:
+    key = rc.key.replace("(元)", "")
+    return PROJECT_LABELS.get(key)
+
+
+def _project_value(name: str, rc: RowCell | None, reader: FieldReader):
+    path = f"project.{name}"
+    if name == "amount":
+        return reader.number(path, rc)
+    text = reader.text(path, rc)
+    if name == "year":
+        match = re.search(r"\d{4}", text or "")
+        return int(match.group(0)) if match else None
+    return text
+
+
+def _columns(header: FormRow, names: dict[str, str]) -> list[Column]:
+    columns = []
+    for rc in header.cells:
+        for label, name in names.items():
+            if rc.key.startswith(label) and all(c.name != name for c in columns):
+                columns.append(Column(name, rc.x0, rc.x1))
+                break
+    return columns
+
+
+def _overlap(rc: RowCell, column: Column) -> float:
+    return max(0.0, min(rc.x1, column.x1) - max(rc.x0, column.x0))
+
+
+def _cells_by_column(row: FormRow, columns: list[Column], skip: set[int] = frozenset()) -> dict[str, RowCell]:
+    """Each cell goes to the column it overlaps most; each column keeps its best cell."""
+    best: dict[str, tuple[float, RowCell]] = {}
+    for rc in row.cells:
+        if id(rc.cell) in skip:
+            continue
+        scored = [(_overlap(rc, column), column) for column in columns]
+        amount, column = max(scored, key=lambda pair: pair[0], default=(0.0, None))
+        if column is None or amount <= 0.5 * min(rc.x1 - rc.x0, column.x1 - column.x0):
+            continue
+        if column.name not in best or amount > best[column.name][0]:
+            best[column.name] = (amount, rc)
+    return {name: rc for name, (_, rc) in best.items()}
+
+
+def _funds(header: FormRow, rows: list[FormRow], reader: FieldReader) -> tuple[Funds, bool | None]:
+    columns = _columns(header, FUNDS_COLUMNS)
+    funds = Funds()
+    printed_rates: dict[str, RowCell] = {}
+    for row in rows:
+        label = next(((rc, name) for rc in row.cells for key, name in FUNDS_ROWS.items() if key in rc.key), None)
+        if label is None:
+            continue
+        label_cell, row_name = label
+        skip = {id(rc.cell) for rc in row.cells if rc.x1 <= label_cell.x1 + 1e-6}
+        cells = _cells_by_column(row, columns, skip)
+        values = {}
+        for column in columns:
+            path = f"funds.{row_name}.{column.name}"
+            values[column.name] = reader.number(path, cells.get(column.name))
+        if cells.get("execution_rate") is not None:
+            printed_rates[row_name] = cells["execution_rate"]
+        setattr(funds, row_name, FundsRow(**values))
+    ratio = _convert_ratio_rates(funds)
+    return funds, ratio
+
+
+def _convert_ratio_rates(funds: Funds) -> bool | None:
+    """Rates printed as ratios (0.98 for 98 %) become percent, deciding from the amounts."""
+    decision: bool | None = None
+    for name in ("total", "appropriation", "carryover", "other"):
+        row: FundsRow = getattr(funds, name)
+        rate = row.execution_rate
+        if rate is None:
+            continue
+        reading = _ratio_reading(row)
+        if reading is None:
+            reading = decision if decision is not None else None
+        if reading:
+            row.execution_rate = round(rate * 100, 6)
+        if reading is not None and decision is None:
+            decision = reading
+    return decision
+
+
+def _ratio_reading(row: FundsRow) -> bool | None:
+    """True: printed as a ratio; False: percent; None: the amounts cannot tell."""
+    rate, executed, annual = row.execution_rate, row.executed, row.annual_budget
+    if rate is None or not (0 < rate <= 1):
+        return False if rate is not None and rate > 1 else None
+    if executed is None or not annual:
+        return None
+    actual = executed / annual * 100
+    if abs(rate - actual) <= 0.06:
+        return False
+    return abs(rate * 100 - actual) <= 0.6
+
+
+def _goals(rows: list[FormRow], header_at: int, reader: FieldReader) -> Goals:
+    header = rows[header_at]
+    columns = _columns(header, {"预期目标": "expected", "实际完成情况": "actual"})
+    header_cells = {id(rc.cell) for rc in header.cells}
+    for row in rows[header_at + 1:]:
+        cells = _cells_by_column(row, columns, skip=header_cells)
+        if any(rc.starts_here for rc in cells.values()):
+            return Goals(expected=reader.text("goals.expected", cells.get("expected")),
+                         actual=reader.text("goals.actual", cells.get("actual")))
+    return Goals()
+
+
+def _split_points(text: str | None) -> tuple[str | None, float | None]:
+    if not text:
+        return None, None
+    match = POINTS.match(text)
+    if match:
+        return normalize_text(match.group(1)), float(match.group(2))
+    return text, None
+
+
+def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldReader) -> None:
+    columns = _columns(rows[header_at], INDICATOR_COLUMNS)
+    header_cells = {id(rc.cell) for rc in rows[header_at].cells}
+    body = rows[header_at + 1:]
+    total_at = _find_row(body, "总分")
+    data_rows = body if total_at is None else body[:total_at]
+    if total_at is not None:
+        total_cells = _cells_by_column(body[total_at], columns)
+        form.total = Total(weight=reader.number("total.weight", total_cells.get("weight")),
+                           score=reader.number("total.score", total_cells.get("score")))
+    cell_rows = [_cells_by_column(row, columns, skip=header_cells) for row in data_rows]
+    cell_rows = [cells for cells in cell_rows if _has_content(cells)]
+    levels = LevelFiller(cell_rows)
+    for index, cells in enumerate(cell_rows):
+        level1, level2 = levels.resolve(index)
+        path = f"indicators[{index}]"
+        reader.note(f"{path}.level1", cells.get("level1"))
+        reader.note(f"{path}.level2", cells.get("level2"))
+        form.indicators.append(Indicator(
+            level1=level1, level2=level2,
+            name=reader.text(f"{path}.name", cells.get("name")),
+            target=reader.text(f"{path}.target", cells.get("target")),
+            actual=reader.text(f"{path}.actual", cells.get("actual")),
+            weight=reader.number(f"{path}.weight", cells.get("weight")),
+            score=reader.number(f"{path}.score", cells.get("score")),
+            deviation=reader.text(f"{path}.deviation", cells.get("deviation")),
+        ))
+    form.level1_weights = levels.weights()
+
+
+def _has_content(cells: dict[str, RowCell]) -> bool:
+    return any(cells.get(name) is not None and cells[name].text
+               for name in ("name", "target", "actual", "weight", "score", "deviation"))
+
+
+class LevelFiller:
+    """level1/level2 per row: merged cells, split parts, the level2 → level1 template, fill-down.
+
+    A merged label cut by a page break prints its text on one part only; an
+    empty part that starts a new cell takes the text of the part that
+    continues it at the top of the next table.
+    """
+
+    def __init__(self, cell_rows: list[dict[str, RowCell]]):
+        self.rows = cell_rows
+        printed1 = self._printed("level1")
+        self.level2 = self._fill_down(self._printed("level2"), block=printed1)
+        self.level1_printed = printed1
+        self.level1 = self._fill_down(
+            [text or LEVEL1_BY_LEVEL2.get(level2 or "") for text, level2 in zip(printed1, self.level2)])
+
+    def _printed(self, name: str) -> list[str | None]:
+        cells = [row.get(name) for row in self.rows]
+        raw = [normalize_text(rc.text) if rc is not None else None for rc in cells]
+        out = []
+        for index, text in enumerate(raw):
+            if not text and cells[index] is not None:
+                text = self._continued_text(cells, raw, index)
+            out.append(text)
+        return out
+
+    @staticmethod
+    def _continued_text(cells: list[RowCell | None], raw: list[str | None], index: int) -> str | None:
+        """The text of an empty merged part's continuation at the top of the next page."""
+        part = cells[index].cell
+        for later in range(index + 1, len(cells)):
+            rc = cells[later]
+            if rc is None:
+                return None
+            if rc.cell is part:
+                continue
+            if rc.page != cells[index].page and rc.cell.row == 0:
+                return raw[later]
+            return None
+        return None
+
+    @staticmethod
+    def _fill_down(values: list[str | None], block: list[str | None] | None = None) -> list[str | None]:
+        out: list[str | None] = []
+        for index, value in enumerate(values):
+            same_block = block is None or index == 0 or not block[index] or block[index] == block[index - 1]
+            if not value and out and same_block:
+                value = out[-1]
+            out.append(value)
+        return out
+
+    def resolve(self, index: int) -> tuple[str | None, str | None]:
+        level1, _ = _split_points(self.level1[index])
+        return level1, self.level2[index]
+
+    def weights(self) -> dict[str, float | None]:
+        out: dict[str, float | None] = {}
+        for text in self.level1_printed:
+            name, points = _split_points(text)
+            if name and (name not in out or points is not None):
+                out[name] = points
+        for index in range(len(self.rows)):
+            level1, _ = self.resolve(index)
+            if level1 and level1 not in out:
+                out[level1] = None
+        return out

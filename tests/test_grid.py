@@ -1,0 +1,128 @@
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline.grid import detect_segments, detect_tables
+from tests.grid_synth import draw_form
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "born_digital"
+
+
+def spans(table):
+    return {(c.row, c.col, c.row_span, c.col_span) for c in table.cells}
+
+
+def assert_partition(table):
+    covered = np.zeros((table.n_rows, table.n_cols), int)
+    for c in table.cells:
+        covered[c.row:c.end_row, c.col:c.end_col] += 1
+    assert (covered == 1).all()
+
+
+def assert_matches(table, form, tol_pt):
+    assert (table.n_rows, table.n_cols) == (len(form.ys_pt) - 1, len(form.xs_pt) - 1)
+    assert spans(table) == form.cells
+    assert np.allclose(table.col_edges, form.xs_pt, atol=tol_pt)
+    assert np.allclose(table.row_edges, form.ys_pt, atol=tol_pt)
+    assert_partition(table)
+
+
+@pytest.mark.parametrize("dpi,line_pt", [(144, 0.5), (144, 2.0), (200, 0.5), (300, 1.0), (100, 0.7)])
+def test_synthetic_form_recovered(dpi, line_pt):
+    form = draw_form(dpi=dpi, line_pt=line_pt)
+    tables = detect_tables(form.image, page=3, scale=72 / dpi)
+    assert len(tables) == 1
+    table = tables[0]
+    assert table.page == 3
+    assert_matches(table, form, tol_pt=0.6 + line_pt / 2)
+    cell = table.cell_at(4, 0)
+    assert (cell.row, cell.row_span) == (4, 3)
+    assert cell.bbox.y0 == pytest.approx(form.ys_pt[4], abs=1)
+    assert cell.bbox.y1 == pytest.approx(form.ys_pt[7], abs=1)
+    assert all(c.text == "" for c in table.cells)
+
+
+def test_faint_gray_lines():
+    form = draw_form(dpi=144, line_gray=185)
+    [table] = detect_tables(form.image, page=1, scale=0.5)
+    assert_matches(table, form, tol_pt=1)
+
+
+def test_dash_on_a_grid_line_height_does_not_split_a_merged_cell():
+    form = draw_form(dpi=144, with_text=False)
+    k = 2.0
+    y = int(form.ys_pt[5] * k)           # row line 5 runs through the merged cell at column 0
+    x_mid = (form.xs_pt[0] + form.xs_pt[1]) / 2 * k
+    cv2.line(form.image, (int(x_mid - 20), y), (int(x_mid + 20), y), 0, 1)
+    [table] = detect_tables(form.image, page=1, scale=0.5)
+    assert spans(table) == form.cells
+
+
+def test_two_tables_top_to_bottom_and_small_boxes_ignored():
+    top = draw_form(dpi=144, origin_pt=(36, 60), layout=["ab", "cd", "ee"], col_widths=[120, 200],
+                    row_heights=[20, 20, 30], with_text=False)
+    bottom = draw_form(dpi=144, origin_pt=(36, 300), with_text=False)
+    image = np.minimum(top.image, bottom.image)
+    cv2.rectangle(image, (900, 1500), (930, 1530), 0, 1)          # a checkbox
+    cv2.rectangle(image, (100, 1500), (160, 1530), 0, 1)          # a lone box split in two
+    cv2.line(image, (130, 1500), (130, 1530), 0, 1)
+    tables = detect_tables(image, page=1, scale=0.5)
+    assert len(tables) == 2
+    assert_matches(tables[0], top, tol_pt=0.6)
+    assert_matches(tables[1], bottom, tol_pt=0.6)
+
+
+def test_broken_lines_are_joined():
+    form = draw_form(dpi=200, with_text=False)
+    rng = np.random.default_rng(1)
+    ink = form.image < 128
+    ys, xs = np.nonzero(ink)
+    # punch ~15 short gaps of 3 px into the rulings
+    for i in rng.choice(len(ys), 200, replace=False):
+        form.image[ys[i] - 1:ys[i] + 2, xs[i] - 1:xs[i] + 2] = 255
+    [table] = detect_tables(form.image, page=1, scale=72 / 200)
+    assert_matches(table, form, tol_pt=1)
+
+
+def test_text_strokes_are_not_rulings():
+    form = draw_form(dpi=300)
+    segments = detect_segments(form.image, scale=72 / 300)
+    k = 300 / 72
+    for seg in segments.horizontal:
+        assert min(abs(seg.pos / k - y) for y in form.ys_pt) < 1.5
+    for seg in segments.vertical:
+        assert min(abs(seg.pos / k - x) for x in form.xs_pt) < 1.5
+
+
+def test_blank_page_has_no_table():
+    assert detect_tables(np.full((1684, 1190), 255, np.uint8), page=1, scale=0.5) == []
+
+
+def fixture_pdfs():
+    return sorted(FIXTURES.glob("*.pdf"))[:6] if FIXTURES.is_dir() else []
+
+
+@pytest.mark.skipif(not fixture_pdfs(), reason="born-digital fixtures not generated")
+@pytest.mark.parametrize("pdf", fixture_pdfs(), ids=lambda p: p.name)
+def test_born_digital_fixture_form_pages_have_wide_tables(pdf):
+    """Pages holding part of a form have a table almost as wide as the page; other pages none."""
+    import json
+
+    import pypdfium2
+
+    truth = json.loads(pdf.with_suffix(".json").read_text(encoding="utf-8"))
+    form_pages = {p for form in truth["forms"] for p in form["pages"]}
+    doc = pypdfium2.PdfDocument(str(pdf))
+    try:
+        for i in range(len(doc)):
+            page = doc[i]
+            gray = page.render(scale=2, grayscale=True).to_numpy()
+            tables = detect_tables(gray, page=i + 1, scale=0.5)
+            for table in tables:
+                assert_partition(table)
+                assert table.bbox.width > 0.6 * page.get_width()
+            assert bool(tables) == (i + 1 in form_pages), f"page {i + 1}"
+    finally:
+        doc.close()
