@@ -116,7 +116,7 @@ class ExtractionPool:
     def __exit__(self, *exc) -> None:
         self.shutdown()
 
-    def _ensure(self) -> ProcessPoolExecutor:
+    def ensure_executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
@@ -126,7 +126,7 @@ class ExtractionPool:
             return self._executor
 
     def submit(self, local_path: str, display_name: str, expected_sha256: str) -> Future:
-        return self._ensure().submit(extract_file, local_path, display_name, expected_sha256,
+        return self.ensure_executor().submit(extract_file, local_path, display_name, expected_sha256,
                                      self.extractor_path)
 
     def restart_if_broken(self, broken: ProcessPoolExecutor | None = None) -> None:

@@ -6,6 +6,7 @@ with a reason a person understands; nothing else escapes.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,11 +129,25 @@ def _open(path: Path) -> pdfium.PdfDocument:
     try:
         pdf = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as err:
+        if _declares_no_pages(path):
+            raise PdfOpenError("the PDF has no pages") from err
         raise PdfOpenError(_pdfium_reason(err)) from err
     if len(pdf) == 0:
         pdf.close()
         raise PdfOpenError("the PDF has no pages")
     return pdf
+
+
+EMPTY_PAGE_TREE = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+0\b")
+
+
+def _declares_no_pages(path: Path) -> bool:
+    """PDFium refuses a well-formed PDF whose page tree is empty; tell that apart from damage."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    return bool(EMPTY_PAGE_TREE.search(data)) and not re.search(rb"/Type\s*/Page\b", data)
 
 
 def _pdfium_reason(err: Exception) -> str:

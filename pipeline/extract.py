@@ -108,7 +108,7 @@ class Extractor:
     def _ocr_page_reader(self) -> Callable:
         if self._ocr_reader is None:
             from pipeline.scanned import ScannedPageReader
-            self._ocr_reader = ScannedPageReader(dpi=self.options.dpi)
+            self._ocr_reader = ScannedPageReader(dpi=self.options.dpi, confidence_floor=self.options.confidence_floor)
         return self._ocr_reader
 
 
@@ -118,8 +118,9 @@ def build_form(form_slice, index: int, confidence_floor: float) -> Form:
     for row in form.indicators:
         row.target_measure = parse_measure(row.target)
         row.actual_measure = parse_measure(row.actual)
+    # a rate seen printed as a ratio gets the ratio tolerance; otherwise the validator infers it
     form.validation = validate_form(form, unreadable=mapped.unreadable,
-                                    rate_printed_as_ratio=mapped.rate_printed_as_ratio)
+                                    rate_printed_as_ratio=True if mapped.rate_printed_as_ratio else None)
     return form
 
 

@@ -40,9 +40,14 @@ class CellInk:
 # ---------------------------------------------------------------- crops and ink
 
 def page_ink_threshold(gray: np.ndarray) -> int:
-    """Gray level below which a pixel is ink (Otsu on the page, kept within sane bounds)."""
+    """Gray level below which a pixel is ink.
+
+    Halfway between Otsu's level and the paper (the page median): thin strokes
+    such as a lone "—" render lighter than Otsu's level at 200 dpi.
+    """
     otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return int(min(200, max(90, otsu)))
+    paper = float(np.median(gray))
+    return int(min(220, max(90, (otsu + paper) / 2)))
 
 
 def crop_box_px(bbox_pt: BBox, scale: float, shape: tuple[int, ...], inset_px: int) -> tuple[int, int, int, int]:

@@ -92,3 +92,37 @@ def _title(img, k, xs, ys) -> None:
                 cv2.FONT_HERSHEY_SIMPLEX, 0.9 * k, 0, max(1, int(k)))
     cv2.putText(img, "Notes: 1. HEL LO 2. WORLD", (int(xs[0] * k), int((ys[-1] + 24) * k)),
                 cv2.FONT_HERSHEY_SIMPLEX, 0.4 * k, 0, max(1, int(k * 0.6)))
+
+
+def to_scan(form: SyntheticForm, *, quarter_turns: int = 0, skew_deg: float = 0.0,
+            stamp: bool = False, noise: float = 0.0, jpeg: int | None = None,
+            black_border: int = 0, seed: int = 0) -> np.ndarray:
+    """A colour 'scan' of a synthetic form: red stamp, skew, quarter turns, noise, JPEG, dark border."""
+    rng = np.random.default_rng(seed)
+    bgr = cv2.cvtColor(form.image, cv2.COLOR_GRAY2BGR)
+    h, w = form.image.shape
+    if stamp:
+        # Stamp ink multiplies with the print below it, as on paper: black stays black.
+        layer = np.full_like(bgr, 255)
+        centre = (int(w * 0.62), int(h * 0.3))
+        radius = int(w * 0.09)
+        red = (40, 40, 210)
+        cv2.circle(layer, centre, radius, red, max(2, radius // 12))
+        cv2.circle(layer, centre, radius // 5, red, -1)
+        cv2.putText(layer, "SEAL OF OFFICE", (centre[0] - radius // 2 - 20, centre[1] + radius // 2),
+                    cv2.FONT_HERSHEY_SIMPLEX, radius / 160, red, 2)
+        bgr = (bgr.astype(np.uint16) * layer // 255).astype(np.uint8)
+    if skew_deg:
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), skew_deg, 1.0)
+        bgr = cv2.warpAffine(bgr, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
+    bgr = np.ascontiguousarray(np.rot90(bgr, k=-quarter_turns))   # clockwise turns
+    if black_border:
+        bgr[:black_border] = 20
+        bgr[:, -black_border:] = 25
+        bgr[-black_border // 2:] = 15
+    if noise:
+        bgr = np.clip(bgr + rng.normal(0, noise, bgr.shape), 0, 255).astype(np.uint8)
+    if jpeg:
+        ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, jpeg])
+        bgr = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    return bgr

@@ -154,3 +154,13 @@ def test_bad_inputs_are_deterministic(tmp_path):
     bad.write_bad_inputs(tmp_path)
     for path in sorted(tmp_path.iterdir()):
         assert path.read_bytes() == (COMMITTED / "bad" / path.name).read_bytes(), path.name
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_no_cell_text_is_taller_than_its_cell(seed):
+    from fixtures import documents, plans
+    from fixtures.truth import forms_by_key
+    forms = load_truth_forms()
+    truth = forms_by_key(forms)
+    for spec in plans.full_plan(forms, seed) + plans.small_plan():
+        assert documents.render_doc(spec, truth, seed).overflowing_cells == 0, spec.name

@@ -1,0 +1,298 @@
+"""Scanned page → upright, deskewed, seal-free, denoised gray image plus the transform applied.
+
+Steps, cheapest evidence first (no OCR):
+
+1. gray + red-seal suppression (colour scans): strongly red pixels become paper white;
+2. scanner borders (solid dark regions touching the image edge) become white; specks removed;
+3. text direction (0/180 vs 90/270): nearest neighbours of character blobs lie along the
+   text line, so their prevailing direction tells horizontal from vertical writing;
+4. deskew: projection-profile search of the near-horizontal ink (rulings dominate) over ±5°;
+5. 0 vs 180: the form's asymmetry — the left label column of the table holds a few tall
+   merged cells while the right column holds one cell per row, and cell text is left-aligned
+   or centred, never right-aligned. When neither speaks (no table), ``flip_hook`` (e.g. the
+   OCR angle classifier run on a few crops) may decide; without it the page stays as is.
+6. perspective: when the main table's outer border is a quadrilateral that is not a
+   rectangle, it is warped onto its bounding rectangle.
+
+``matrix`` (3x3) maps original-image pixels to prepared-image pixels.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from pipeline import grid
+
+A4_LONG_IN = 11.69
+MAX_SKEW_DEG = 5.0
+FlipHook = Callable[[np.ndarray], bool]   # upright-candidate gray → True when it is upside down
+
+
+@dataclass
+class PreparedPage:
+    gray: np.ndarray          # upright, deskewed, seals suppressed, denoised
+    rotation: int             # 0/90/180/270, clockwise, applied to make it upright
+    skew_deg: float           # deskew angle applied (counter-clockwise as displayed)
+    matrix: np.ndarray        # 3x3 from original image px to prepared image px
+    perspective: bool = False  # whether a keystone correction was applied
+
+
+def prepare_page(image: np.ndarray, *, dpi: float | None = None,
+                 flip_hook: FlipHook | None = None) -> PreparedPage:
+    """``image``: BGR or gray uint8 scan. ``dpi`` defaults to an A4-sized guess."""
+    dpi = dpi or estimate_dpi(image.shape[:2])
+    gray = suppress_red(image) if image.ndim == 3 else image.copy()
+    gray = whiten_scanner_borders(gray, dpi)
+    gray = remove_specks(gray, dpi)
+    matrix = np.eye(3)
+
+    rotation = 90 if text_runs_vertically(gray, dpi) else 0
+    if rotation:
+        gray, m = rotate_quarter(gray, 90)
+        matrix = m @ matrix
+
+    skew = estimate_skew(gray, dpi)
+    if abs(skew) > 0.02:
+        gray, m = rotate_small(gray, skew)
+        matrix = m @ matrix
+
+    if is_upside_down(gray, dpi, flip_hook):
+        gray, m = rotate_quarter(gray, 180)
+        matrix = m @ matrix
+        rotation = (rotation + 180) % 360
+
+    gray, m = straighten_table(gray, dpi)
+    perspective = m is not None
+    if perspective:
+        matrix = m @ matrix
+    return PreparedPage(gray=gray, rotation=rotation, skew_deg=skew, matrix=matrix,
+                        perspective=perspective)
+
+
+def estimate_dpi(shape: tuple[int, int]) -> float:
+    return max(shape) / A4_LONG_IN
+
+
+# ---------------------------------------------------------------- cleaning
+
+def suppress_red(bgr: np.ndarray) -> np.ndarray:
+    """Gray image with red (seal) ink turned to paper white; black ink under a seal stays."""
+    b, g, r = (bgr[..., i].astype(np.int16) for i in range(3))
+    red = (r - np.maximum(g, b) > 45) & (r > 90)
+    red = cv2.dilate(red.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    # Reddish fringe pixels (JPEG chroma bleed) are lighter in the red channel: take the lighter.
+    gray = np.where(red, 255, np.maximum(gray, np.minimum(bgr[..., 2], gray + 40))).astype(np.uint8)
+    return gray
+
+
+def whiten_scanner_borders(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """Solid dark regions that touch the image edge (scanner lid, page shadow) become white."""
+    dark = (gray < 90).astype(np.uint8)
+    k = max(5, int(dpi / 25))            # ~1 mm: thicker than any ruling or stroke
+    solid = cv2.erode(dark, np.ones((k, k), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=4)
+    h, w = gray.shape
+    touching = [i for i in range(1, n)
+                if stats[i, 0] == 0 or stats[i, 1] == 0
+                or stats[i, 0] + stats[i, 2] >= w or stats[i, 1] + stats[i, 3] >= h]
+    if not touching:
+        return gray
+    border = np.isin(labels, touching).astype(np.uint8)
+    border = cv2.dilate(border, np.ones((k + 4, k + 4), np.uint8))
+    out = gray.copy()
+    out[border.astype(bool)] = 255
+    return out
+
+
+def remove_specks(gray: np.ndarray, dpi: float) -> np.ndarray:
+    """Isolated dark dots (scanner dust, JPEG blotches) smaller than any glyph part become white.
+
+    A median filter would also erase 1-px rulings, so specks are removed by size instead.
+    """
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
+                                max(11, int(dpi / 8) | 1), 15)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    max_area = max(2, int((dpi / 150) ** 2 * 3))
+    small = np.zeros(n, bool)
+    small[1:] = stats[1:, cv2.CC_STAT_AREA] <= max_area
+    if not small.any():
+        return gray
+    out = gray.copy()
+    out[small[labels]] = 255
+    return out
+
+
+# ---------------------------------------------------------------- orientation
+
+def text_runs_vertically(gray: np.ndarray, dpi: float) -> bool:
+    """Whether character blobs line up vertically (page turned by 90 or 270 degrees)."""
+    horizontal, vertical = _neighbour_votes(gray, dpi)
+    return vertical > 1.3 * horizontal and vertical >= 20
+
+
+def _neighbour_votes(gray: np.ndarray, dpi: float) -> tuple[int, int]:
+    pt = dpi / 72
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
+                                max(11, int(9 * pt) | 1), 12)
+    ink &= ~_rulings_mask(ink, pt)
+    close = max(2, int(round(1.5 * pt)))       # joins the radicals of one character
+    ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((close, close), np.uint8))
+    n, _, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    size = np.maximum(w, h)
+    keep = (size >= 4 * pt) & (size <= 24 * pt)   # glyph-sized blobs
+    pts = centroids[1:][keep]
+    if len(pts) < 10:
+        return 0, 0
+    rng = np.random.default_rng(0)
+    probe = pts[rng.choice(len(pts), min(len(pts), 800), replace=False)]
+    d = probe[:, None, :] - pts[None, :, :]
+    dist = np.hypot(d[..., 0], d[..., 1])
+    dist[dist < 1e-6] = np.inf
+    nearest = d[np.arange(len(probe)), dist.argmin(axis=1)]
+    ratio_ok = np.isfinite(dist.min(axis=1)) & (dist.min(axis=1) <= 30 * pt)
+    dx, dy = np.abs(nearest[ratio_ok, 0]), np.abs(nearest[ratio_ok, 1])
+    return int((dx > 2 * dy).sum()), int((dy > 2 * dx).sum())
+
+
+def _rulings_mask(ink: np.ndarray, pt: float) -> np.ndarray:
+    length = max(15, int(30 * pt))
+    h = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    v = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    return cv2.dilate(h | v, np.ones((3, 3), np.uint8))
+
+
+def is_upside_down(gray: np.ndarray, dpi: float, flip_hook: FlipHook | None = None) -> bool:
+    score = upright_score(gray, dpi)
+    if score == 0 and flip_hook is not None:
+        return bool(flip_hook(gray))
+    return score < 0
+
+
+def upright_score(gray: np.ndarray, dpi: float) -> float:
+    """> 0 when the page reads upright, < 0 when upside down, 0 when the layout does not tell."""
+    tables = grid.detect_tables(gray, page=1, scale=72 / dpi)
+    if not tables:
+        return 0.0
+    score = 0.0
+    for table in tables:
+        left = sum(1 for c in table.cells if c.col == 0)
+        right = sum(1 for c in table.cells if c.end_col == table.n_cols)
+        score += 2 * np.sign(right - left)
+        score += _alignment_vote(gray, table, dpi / 72)
+    return float(np.sign(score))
+
+
+def _alignment_vote(gray: np.ndarray, table, pt: float) -> float:
+    """+1 when cell text hugs the left border more often than the right (upright), -1 otherwise."""
+    ink = gray < 140
+    lean = 0
+    for cell in table.cells:
+        x0, y0, x1, y1 = (int(round(v * pt)) for v in (cell.bbox.x0, cell.bbox.y0, cell.bbox.x1, cell.bbox.y1))
+        pad = max(3, int(2 * pt))
+        box = ink[y0 + pad:y1 - pad, x0 + pad:x1 - pad]
+        if box.size == 0:
+            continue
+        cols = np.nonzero(box.any(axis=0))[0]
+        if len(cols) == 0:
+            continue
+        left_gap, right_gap = cols[0], box.shape[1] - 1 - cols[-1]
+        if abs(left_gap - right_gap) > 6 * pt:       # clearly not centred
+            lean += 1 if left_gap < right_gap else -1
+    return float(np.sign(lean))
+
+
+def rotate_quarter(gray: np.ndarray, degrees_cw: int) -> tuple[np.ndarray, np.ndarray]:
+    h, w = gray.shape
+    if degrees_cw == 90:
+        return cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE), np.array([[0, -1, h - 1], [1, 0, 0], [0, 0, 1.0]])
+    if degrees_cw == 180:
+        return cv2.rotate(gray, cv2.ROTATE_180), np.array([[-1, 0, w - 1], [0, -1, h - 1], [0, 0, 1.0]])
+    if degrees_cw == 270:
+        return cv2.rotate(gray, cv2.ROTATE_90_COUNTERCLOCKWISE), np.array([[0, 1, 0], [-1, 0, w - 1], [0, 0, 1.0]])
+    return gray, np.eye(3)
+
+
+# ---------------------------------------------------------------- deskew
+
+def estimate_skew(gray: np.ndarray, dpi: float) -> float:
+    """Angle (degrees, counter-clockwise as displayed) that makes the rulings horizontal."""
+    pt = dpi / 72
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
+                                max(11, int(9 * pt) | 1), 12)
+    # Short horizontal opening: keeps pieces of tilted rulings, drops most text.
+    flat = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, max(8, int(4 * pt))), np.uint8))
+    ys, xs = np.nonzero(flat)
+    if len(ys) < 200:
+        return 0.0
+    if len(ys) > 150_000:
+        pick = np.random.default_rng(0).choice(len(ys), 150_000, replace=False)
+        ys, xs = ys[pick], xs[pick]
+    xs = xs - gray.shape[1] / 2
+    coarse = _best_angle(xs, ys, np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, 0.2))
+    fine = _best_angle(xs, ys, np.arange(coarse - 0.25, coarse + 0.25 + 1e-9, 0.02))
+    return float(round(-fine, 3))
+
+
+def _best_angle(xs: np.ndarray, ys: np.ndarray, angles: np.ndarray) -> float:
+    """Angle whose shear concentrates the ink into the fewest rows (sum of squared row counts)."""
+    scores = []
+    for a in angles:
+        y = np.round(ys + xs * np.tan(np.radians(a))).astype(np.int64)
+        y -= y.min()
+        scores.append(float((np.bincount(y).astype(np.float64) ** 2).sum()))
+    i = int(np.argmax(scores))
+    if 0 < i < len(scores) - 1:      # parabolic refinement between grid steps
+        s0, s1, s2 = scores[i - 1], scores[i], scores[i + 1]
+        denom = s0 - 2 * s1 + s2
+        if denom < 0:
+            step = angles[1] - angles[0]
+            return float(angles[i] + 0.5 * (s0 - s2) / denom * step)
+    return float(angles[i])
+
+
+def rotate_small(gray: np.ndarray, angle_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    h, w = gray.shape
+    m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle_deg, 1.0)
+    out = cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+    return out, np.vstack([m, [0, 0, 1.0]])
+
+
+# ---------------------------------------------------------------- perspective
+
+def straighten_table(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray | None]:
+    """Warp the largest table's border quadrilateral onto a rectangle when it is visibly keystoned."""
+    pt = dpi / 72
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
+                                max(11, int(9 * pt) | 1), 12)
+    lines = _rulings_mask(ink, pt)
+    contours, _ = cv2.findContours(lines, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return gray, None
+    outer = max(contours, key=cv2.contourArea)
+    area = cv2.contourArea(outer)
+    if area < 0.1 * gray.size:
+        return gray, None
+    quad = cv2.approxPolyDP(outer, 0.01 * cv2.arcLength(outer, True), True)
+    if len(quad) != 4 or cv2.contourArea(quad) < 0.95 * area:
+        return gray, None
+    src = _order_corners(quad.reshape(4, 2).astype(np.float32))
+    x0, y0 = src[:, 0].min(), src[:, 1].min()
+    x1, y1 = src[:, 0].max(), src[:, 1].max()
+    dst = np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    if np.abs(src - dst).max() < max(3.0, 1.0 * pt):
+        return gray, None
+    m = cv2.getPerspectiveTransform(src, dst)
+    out = cv2.warpPerspective(gray, m, (gray.shape[1], gray.shape[0]), flags=cv2.INTER_LINEAR,
+                              borderValue=255)
+    return out, m
+
+
+def _order_corners(pts: np.ndarray) -> np.ndarray:
+    """Top-left, top-right, bottom-right, bottom-left."""
+    s, d = pts.sum(axis=1), pts[:, 0] - pts[:, 1]
+    return np.float32([pts[s.argmin()], pts[d.argmax()], pts[s.argmax()], pts[d.argmin()]])

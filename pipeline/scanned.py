@@ -1,0 +1,85 @@
+"""Scanned pages: prepare the image, find the ruled grid, OCR the cells grid-first.
+
+Pages without a ruled table (cover sheets, narrative report pages, blank
+duplex backs) are never sent through OCR: they hold no form, so reading them
+would only cost time.  Loose text is recognised only in the bands above each
+table, where titles (and ``附件1``) stand.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from pipeline import grid
+from pipeline.document import PdfSource
+from pipeline.objects import BBox, PageLayout, Table, TextLine
+from pipeline.ocr.base import OcrEngine
+from pipeline.prepare import prepare_page
+from pipeline.recognize import read_cells, read_region
+from pipeline.text import normalize_text
+
+log = logging.getLogger("selfeval.scanned")
+
+TITLE_BAND_PT = 90.0     # how far above a table a title may stand
+
+
+def default_engine() -> OcrEngine:
+    from pipeline.ocr.paddle import PaddleEngine
+    return PaddleEngine()
+
+
+@dataclass
+class ScannedPageReader:
+    """A page stage: (source, page) -> PageLayout, with one OCR engine for the process."""
+    dpi: int = 200
+    confidence_floor: float = 0.80
+    engine: OcrEngine | None = None
+    _engine: OcrEngine | None = field(default=None, init=False, repr=False)
+
+    def ocr(self) -> OcrEngine:
+        if self._engine is None:
+            self._engine = self.engine or default_engine()
+        return self._engine
+
+    def __call__(self, source: PdfSource, page_no: int) -> PageLayout:
+        image = source.render_color(page_no, self.dpi)
+        prepared = prepare_page(image)
+        scale = 72.0 / self.dpi
+        height_px, width_px = prepared.gray.shape[:2]
+        tables = grid.detect_tables(prepared.gray, page=page_no, scale=scale)
+        log.debug("%s page %d: rotation %d, skew %.2f°, %d tables", source.path.name, page_no,
+                  prepared.rotation, prepared.skew_deg, len(tables))
+        free_text: list[TextLine] = []
+        for table in tables:
+            read_cells(prepared.gray, table, scale=scale, engine=self.ocr(),
+                       confidence_floor=self.confidence_floor)
+            _normalize_cells(table)
+        if tables:
+            free_text = self._title_lines(prepared.gray, tables, scale, width_px)
+        return PageLayout(page=page_no, width=width_px * scale, height=height_px * scale,
+                          tables=tables, free_text=free_text, source="ocr")
+
+    def _title_lines(self, gray, tables: list[Table], scale: float, width_px: int) -> list[TextLine]:
+        lines: list[TextLine] = []
+        previous_bottom = 0.0
+        for table in sorted(tables, key=lambda t: t.bbox.y0):
+            top = max(previous_bottom, table.bbox.y0 - TITLE_BAND_PT)
+            if table.bbox.y0 - top > 4:
+                band = BBox(0, top / scale, width_px, table.bbox.y0 / scale)
+                lines.extend(_normalized(read_region(gray, band, scale=scale, engine=self.ocr())))
+            previous_bottom = table.bbox.y1
+        return lines
+
+
+def _normalize_cells(table: Table) -> None:
+    for cell in table.cells:
+        cell.text = normalize_text(cell.text) or ""
+
+
+def _normalized(lines: list[TextLine]) -> list[TextLine]:
+    out = []
+    for line in lines:
+        text = normalize_text(line.text)
+        if text:
+            out.append(TextLine(text=text, bbox=line.bbox, confidence=line.confidence))
+    return out

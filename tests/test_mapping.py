@@ -1,0 +1,129 @@
+"""Forms and mapping on hand-built tables: no PDF, no OCR."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.forms import split_forms
+from pipeline.mapping import map_form, parse_number
+from pipeline.objects import BBox, Cell, PageLayout, Table, TextLine
+
+COL_X = [0, 60, 120, 180, 260, 340, 400, 460, 520, 600]   # 9 columns like the printed forms
+ROW_H = 20
+
+
+def make_table(page: int, rows: list[list], top: float = 100) -> Table:
+    """rows: lists of (text, col_span) or text; a None entry means 'covered by the cell above'."""
+    cells: list[Cell] = []
+    covered: set[tuple[int, int]] = set()
+    for r, row in enumerate(rows):
+        c = 0
+        for entry in row:
+            while (r, c) in covered:
+                c += 1
+            text, col_span, row_span = (entry + (1,) * (3 - len(entry))) if isinstance(entry, tuple) else (entry, 1, 1)
+            bbox = BBox(COL_X[c], top + r * ROW_H, COL_X[c + col_span], top + (r + row_span) * ROW_H)
+            cells.append(Cell(r, c, row_span, col_span, bbox, text=text))
+            for rr in range(r, r + row_span):
+                for cc in range(c, c + col_span):
+                    covered.add((rr, cc))
+            c += col_span
+    return Table(page=page, bbox=BBox(0, top, 600, top + len(rows) * ROW_H), n_rows=len(rows), n_cols=9,
+                 cells=cells, col_edges=tuple(COL_X), row_edges=tuple(top + i * ROW_H for i in range(len(rows) + 1)))
+
+
+HEADER_B = [
+    ["项目名称", ("档案整理", 4), ("项目金额", 2), ("3700700", 2)],
+    ["主管部门", ("0102013", 4), ("实施单位", 2), ("", 2)],
+    [("项目资金(元)", 1, 5), "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", ("得分", 2)],
+    ["年度资金总额", "890000.00", "890000.00", "870996.00", "10", "0.98", ("9.80", 2)],
+    ["其中：当年财政拨款", "890000.00", "890000.00", "870996.00", "—", "0.98", ("—", 2)],
+    ["上年结转资金", "0.00", "0.00", "0.00", "—", "0.00", ("—", 2)],
+    ["其他资金", "0.00", "0.00", "0.00", "—", "0.00", ("—", 2)],
+    [("年度总体目标", 1, 2), ("预期目标", 4), ("实际完成情况", 4)],
+    [("完成档案整理。", 4), ("已完成档案整理。", 4)],
+    [("年度绩效指标", 1, 3), "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+    [("产出指标", 1, 2), "数量指标", "档案整理数量（件）", "15000", "15005", "12.5", "12.5", "无偏差"],
+    ["时效指标", "档案整理的时限", "一个月内", "一个月内", "12.5", "12.5", "无偏差"],
+]
+CONTINUATION_B = [
+    [("", 1, 3), ("效益指标", 1, 2), "社会效益指标", "提高档案的管理水平", "有效提高", "有效提高", "65", "64.8", "无偏差"],
+    ["满意度指标", "档案查询人员满意度", "100%", "100%", "0", "0", "无偏差"],
+    [("总分", 5), "100", "99.8", "—"],
+]
+
+
+def two_page_form() -> list[PageLayout]:
+    title = TextLine("项目支出绩效自评表", BBox(200, 60, 400, 80))
+    page1 = PageLayout(page=1, width=600, height=800, tables=[make_table(1, HEADER_B)], free_text=[title])
+    page2 = PageLayout(page=2, width=600, height=800, tables=[make_table(2, CONTINUATION_B, top=40)])
+    cover = PageLayout(page=3, width=600, height=800, free_text=[TextLine("绩效自评报告", BBox(0, 0, 100, 20))])
+    return [page1, page2, cover]
+
+
+def test_form_runs_over_the_page_break_and_cover_is_noted():
+    split = split_forms(two_page_form())
+    assert len(split.forms) == 1
+    assert split.forms[0].pages == [1, 2]
+    assert split.non_form_pages == [3]
+
+
+def test_layout_b_fields():
+    form = map_form(split_forms(two_page_form()).forms[0]).form
+    assert form.title == "项目支出绩效自评表"
+    assert form.project.name == "档案整理" and form.project.amount == 3700700
+    assert form.project.competent_department == "0102013" and form.project.implementing_unit is None
+    assert form.project.year is None        # layout B prints no year
+    assert form.funds.total.execution_rate == 98          # ratio 0.98 -> percent
+    assert form.funds.carryover.execution_rate == 0
+    assert form.funds.appropriation.weight is None
+    assert form.goals.actual == "已完成档案整理。"
+    assert form.total.weight == 100 and form.total.score == 99.8
+    assert form.level1_weights == {"产出指标": None, "效益指标": None}
+
+
+def test_indicators_fill_down_and_continue_on_the_next_page():
+    form = map_form(split_forms(two_page_form()).forms[0]).form
+    rows = [(i.level1, i.level2, i.name, i.weight, i.score) for i in form.indicators]
+    assert rows == [
+        ("产出指标", "数量指标", "档案整理数量（件）", 12.5, 12.5),
+        ("产出指标", "时效指标", "档案整理的时限", 12.5, 12.5),
+        ("效益指标", "社会效益指标", "提高档案的管理水平", 65, 64.8),
+        ("效益指标", "满意度指标", "档案查询人员满意度", 0, 0),     # 满意度 is a level2 in layout B
+    ]
+
+
+def test_provenance_has_page_and_bbox_for_fields():
+    form = map_form(split_forms(two_page_form()).forms[0]).form
+    source = form.provenance.fields["indicators[2].score"]
+    assert source.page == 2 and source.bbox[0] >= 400
+
+
+def test_unreadable_total_is_reported_not_guessed():
+    rows = [list(r) for r in CONTINUATION_B]
+    rows[-1] = [("总分", 5), "100", "####", "—"]
+    pages = two_page_form()
+    pages[1].tables = [make_table(2, rows, top=40)]
+    mapped = map_form(split_forms(pages).forms[0])
+    assert mapped.form.total.score is None
+    assert mapped.unreadable == {"total.score": "####"}
+
+
+def test_empty_merged_level_part_takes_its_continuation_text():
+    """A merged level2 cut by the page break printed its text on the second part only."""
+    header = [list(r) for r in HEADER_B]
+    header[-1] = ["", "档案整理的时限", "一个月内", "一个月内", "12.5", "12.5", "无偏差"]
+    header[-2] = [("产出指标", 1, 2), "数量指标", "档案整理数量（件）", "15000", "15005", "12.5", "12.5", "无偏差"]
+    cont = [[("", 1, 2), ("产出指标", 1, 1), "时效指标", "二期时限", "一个月内", "一个月内", "12.5", "12.5", "无偏差"],
+            [("效益指标", 1, 1), "社会效益指标", "提高档案的管理水平", "有效提高", "有效提高", "20", "20", "无偏差"]]
+    pages = [PageLayout(page=1, width=600, height=800, tables=[make_table(1, header)]),
+             PageLayout(page=2, width=600, height=800, tables=[make_table(2, cont, top=40)])]
+    form = map_form(split_forms(pages).forms[0]).form
+    assert [i.level2 for i in form.indicators] == ["数量指标", "时效指标", "时效指标", "社会效益指标"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("5,000,000.00", (5000000.0, True)), ("12.50", (12.5, True)), ("—", (None, True)), ("/", (None, True)),
+    ("无", (None, True)), ("", (None, True)), ("####", (None, False)), ("1O0", (None, False)), ("95%", (95.0, True)),
+])
+def test_parse_number(text, expected):
+    assert parse_number(text) == expected
