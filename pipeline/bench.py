@@ -45,13 +45,14 @@ def group_of(pdf: Path) -> str:
     return "born-digital"
 
 
-def run_bench(fixtures: Path, *, out: Path | None, shared: Path | None, ocr: str, console: Console) -> int:
+def run_bench(fixtures: Path, *, out: Path | None, shared: Path | None, ocr: str, console: Console,
+              grid: str = "opencv") -> int:
     pdfs = sorted(p for p in fixtures.glob("*.pdf") if p.with_suffix(".json").exists())
     if not pdfs:
         console.print(f"[red]no NAME.pdf + NAME.json pairs in {fixtures}[/red]")
         return 2
     out = out or Path(tempfile.mkdtemp(prefix="selfeval-bench-"))
-    extractor = Extractor(ExtractOptions(ocr=ocr))
+    extractor = Extractor(ExtractOptions(ocr=ocr, grid=grid))
     timings = [_extract_one(extractor, pdf, out, console) for pdf in pdfs]
     scorer = (shared or shared_dir()) / "spec" / "score.py"
     for group in sorted({t.group for t in timings}):

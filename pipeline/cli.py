@@ -90,11 +90,12 @@ def bench(
     out: Annotated[Optional[Path], typer.Option(help="Where to write outputs (default: a temp folder).")] = None,
     shared: Annotated[Optional[Path], typer.Option(help="The shared/ folder holding spec/score.py.")] = None,
     ocr: Annotated[str, typer.Option(help="auto, always or never.")] = "auto",
+    grid: Annotated[str, typer.Option(help="Grid backend for text-layer pages: opencv or camelot.")] = "opencv",
 ) -> None:
     """Extract a fixture set, then print the scorer's summary, seconds per page and peak RSS."""
     from pipeline.bench import run_bench
 
-    raise typer.Exit(run_bench(fixtures, out=out, shared=shared, ocr=ocr, console=console))
+    raise typer.Exit(run_bench(fixtures, out=out, shared=shared, ocr=ocr, console=console, grid=grid))
 
 
 def _register_ops() -> None:

@@ -33,16 +33,21 @@ class ExtractOptions:
     dpi: int = 200                                   # render resolution for pages read by OCR
     ocr: Literal["auto", "always", "never"] = "auto"  # auto: OCR only pages without a text layer
     confidence_floor: float = 0.80                   # OCR confidence below this raises `unreadable`
+    grid: Literal["opencv", "camelot"] = "opencv"    # grid backend for pages with a text layer
 
 
 class PageReader(Protocol):
     def __call__(self, source: PdfSource, page_no: int) -> PageLayout: ...
 
 
-def read_text_layer_page(source: PdfSource, page_no: int) -> PageLayout:
+def read_text_layer_page(source: PdfSource, page_no: int, grid_backend: str = "opencv") -> PageLayout:
     size = source.page_size(page_no)
-    gray = source.render_gray(page_no, TEXT_LAYER_DPI)
-    tables = grid.detect_tables(gray, page=page_no, scale=72.0 / TEXT_LAYER_DPI)
+    if grid_backend == "camelot":
+        from pipeline.grid_camelot import detect_tables_camelot
+        tables = detect_tables_camelot(source.path, page_no, size.height)
+    else:
+        gray = source.render_gray(page_no, TEXT_LAYER_DPI)
+        tables = grid.detect_tables(gray, page=page_no, scale=72.0 / TEXT_LAYER_DPI)
     loose = textlayer.fill_cells(tables, source.glyphs(page_no))
     return PageLayout(page=page_no, width=size.width, height=size.height, tables=tables,
                       free_text=textlayer.loose_lines(loose), source="text_layer")
@@ -96,7 +101,7 @@ class Extractor:
     def _read_page(self, source: PdfSource, page_no: int) -> PageLayout:
         if self._needs_ocr(source, page_no):
             return self._ocr_page_reader()(source, page_no)
-        return read_text_layer_page(source, page_no)
+        return read_text_layer_page(source, page_no, self.options.grid)
 
     def _needs_ocr(self, source: PdfSource, page_no: int) -> bool:
         if self.options.ocr != "auto":

@@ -174,7 +174,7 @@ class Ledger:
                 self._insert_ignore(DocumentRow).values(
                     sha256=sha256, path=path, display_name=name, output_root=output_root,
                     status=PENDING, attempts=0, output_version=0, first_seen_at=now,
-                    updated_at=now)).rowcount == 1
+                    updated_at=now).returning(DocumentRow.id)).first() is not None
             row = session.execute(select(DocumentRow).where(DocumentRow.sha256 == sha256)).scalar_one()
             if not inserted:
                 row.path = path

@@ -101,3 +101,14 @@ def test_all_61_truth_forms_born_digital(tmp_path):
     assert sum(f["validation"]["status"] == "invalid" for f in forms) == 2
     assert sum(f["validation"]["status"] == "warnings" for f in forms) == 3
     assert any(len(f["pages"]) > 1 for f in forms), "the full set must hold page-spanning forms"
+
+
+def test_camelot_grid_backend_reads_the_same(tmp_path):
+    """The alternative grid backend (Camelot lattice) gives the same exact result, only slower."""
+    from pipeline.extract import ExtractOptions
+
+    pdfs = truth_pairs(BORN_DIGITAL)[:2]
+    extractor = Extractor(ExtractOptions(grid="camelot"))
+    for pdf in pdfs:
+        write_document(tmp_path / "out" / f"{pdf.stem}.json", extractor.extract(pdf, display_name=pdf.name))
+    assert_exact(score(copy_truth(pdfs, tmp_path / "truth"), tmp_path / "out"))

@@ -60,7 +60,7 @@ def test_committed_small_set_is_current(small_set):
             f"{path.name}: regenerate with python -m fixtures.generate born-digital --out fixtures/born_digital"
 
 
-@pytest.mark.parametrize("folder", ["born_digital", "bad"])
+@pytest.mark.parametrize("folder", ["born_digital", "scanned", "bad"])
 def test_committed_truth_is_schema_valid_and_matches_its_pdf(folder):
     schema = load_schema()
     truths = _truths(COMMITTED / folder)
@@ -164,3 +164,62 @@ def test_no_cell_text_is_taller_than_its_cell(seed):
     truth = forms_by_key(forms)
     for spec in plans.full_plan(forms, seed) + plans.small_plan():
         assert documents.render_doc(spec, truth, seed).overflowing_cells == 0, spec.name
+
+
+# ---------------------------------------------------------------- scan simulator
+
+@pytest.fixture(scope="module")
+def scanned_small(tmp_path_factory) -> Path:
+    from fixtures import scan
+    out = tmp_path_factory.mktemp("scanned")
+    scan.scanned_set(out, "mixed", "small", seed=0)
+    return out
+
+
+def test_scan_simulator_is_deterministic_and_committed_set_is_current(scanned_small):
+    files = sorted(scanned_small.iterdir())
+    assert len([f for f in files if f.suffix == ".pdf"]) == 3
+    for path in files:
+        assert (COMMITTED / "scanned" / path.name).read_bytes() == path.read_bytes(), \
+            f"{path.name}: regenerate with python -m fixtures.generate scanned --level mixed --out fixtures/scanned"
+
+
+def test_scanned_pdfs_are_image_only_with_valid_truth_and_sidecar(scanned_small):
+    schema = load_schema()
+    levels = set()
+    for pdf_path, truth in _truths(scanned_small):
+        jsonschema.validate(truth, schema)
+        assert truth["document"]["sha256"] == hashlib.sha256(pdf_path.read_bytes()).hexdigest()
+        assert all(f["provenance"]["source"] == "ocr" for f in truth["forms"])
+        pdf = pdfium.PdfDocument(str(pdf_path))
+        assert len(pdf) == truth["document"]["page_count"]
+        for i in range(len(pdf)):
+            assert pdf[i].get_textpage().count_chars() == 0
+            assert any(isinstance(o, pdfium.PdfImage) for o in pdf[i].get_objects())
+        pdf.close()
+        sidecar = json.loads(pdf_path.with_suffix(".scan.json").read_text(encoding="utf-8"))
+        assert sidecar["file"] == pdf_path.name and len(sidecar["pages"]) == truth["document"]["page_count"]
+        levels.add(sidecar["level"])
+        for page in sidecar["pages"]:
+            if sidecar["level"] == "clean":
+                assert page["dpi"] == 300 and abs(page["skew_deg"]) <= 0.5 and page["turn_deg"] == 0
+            if sidecar["level"] == "typical":
+                assert page["dpi"] == 200 and 1.0 <= abs(page["skew_deg"]) <= 2.0
+    assert levels == {"clean", "typical", "hard"}
+
+
+def test_hard_scans_turn_pages_and_stamp_seals(tmp_path):
+    from fixtures import documents, scan
+    from fixtures.truth import forms_by_key
+    truth = forms_by_key(load_truth_forms())
+    spec = documents.DocSpec("turns", tuple(documents.Item("form", (k,)) for k in ("003-00", "003-01", "003-02")),
+                             orientation="portrait")
+    pdf_path = scan.scan_doc(documents.render_doc(spec, truth, 0), "hard", tmp_path, seed=0)
+    pages = json.loads(pdf_path.with_suffix(".scan.json").read_text(encoding="utf-8"))["pages"]
+    assert any(p["turn_deg"] for p in pages)
+    assert any(p["seals"] for p in pages)
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    for i, p in enumerate(pages):
+        w, h = pdf[i].get_size()
+        assert (w > h) == (p["turn_deg"] in (90, 270))  # portrait pages turned a quarter lie landscape
+    pdf.close()

@@ -46,6 +46,32 @@ def boxes_from_paddle(raw: Any) -> list[BBox]:
     return boxes
 
 
+# Width/height ratios the recogniser's input is padded to. paddle's MKLDNN
+# kernels are cached per input shape (10 shapes at most): with one shape per
+# batch, a page of free-width line crops keeps rebuilding them (slow, and the
+# RSS grows to GBs). Padding each crop with paper to a ratio from this short
+# list makes batches share shapes. Integer ratios keep width = 48 * ratio exact.
+RATIO_BUCKETS = (7, 10, 14, 20, 28, 40, 56, 80, 112, 160)
+
+
+def ratio_bucket(width: int, height: int) -> int:
+    ratio = width / max(1, height)
+    for bucket in RATIO_BUCKETS:
+        if ratio <= bucket:
+            return bucket
+    return int(np.ceil(ratio / RATIO_BUCKETS[-1])) * RATIO_BUCKETS[-1]
+
+
+def pad_to_ratio_bucket(image: np.ndarray) -> np.ndarray:
+    """Pad on the right with the image's paper colour up to the next bucketed width/height ratio."""
+    h, w = image.shape[:2]
+    target = ratio_bucket(w, h) * h
+    if target <= w:
+        return image
+    paper = int(np.percentile(image, 95))
+    return cv2.copyMakeBorder(image, 0, 0, 0, target - w, cv2.BORDER_CONSTANT, value=(paper, paper, paper))
+
+
 def as_bgr(image: np.ndarray) -> np.ndarray:
     image = np.ascontiguousarray(image, dtype=np.uint8)
     if image.ndim == 2:
@@ -99,7 +125,7 @@ class PaddleEngine:
         results: list[Recognition] = [Recognition("", 0.0)] * len(crops)
         usable = [i for i, c in enumerate(crops) if c.size and min(c.shape[:2]) >= 2]
         if usable:
-            raw = self._raw_recognize([as_bgr(crops[i]) for i in usable])
+            raw = self._raw_recognize([pad_to_ratio_bucket(as_bgr(crops[i])) for i in usable])
             for i, rec in zip(usable, recognitions_from_paddle(raw, len(usable))):
                 results[i] = rec
         return results
