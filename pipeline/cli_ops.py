@@ -115,7 +115,7 @@ def _ledger_table(rows: list[DocumentView]) -> Table:
         colour = colours.get(row.status, "white")
         table.add_row(str(row.id), row.display_name, f"[{colour}]{row.status}[/{colour}]",
                       str(row.attempts), row.error_stage or "", _short(row.error_message, 60),
-                      row.output_uri or "", str(row.output_version or ""),
+                      (row.output_uri or "").rsplit("/", 1)[-1], str(row.output_version or ""),
                       f"{row.duration_s:.1f}" if row.duration_s is not None else "",
                       row.updated_at.strftime("%Y-%m-%d %H:%M:%S"))
     return table

@@ -23,11 +23,17 @@ from pipeline.objects import BBox, Cell, Table
 # All lengths in PDF points.
 OPEN_LEN_PT = 11.0          # shortest ruling piece kept by the opening (longer than a text stroke)
 LONG_LEN_PT = 60.0          # a chain this long is a ruling even when it touches nothing
+COLLINEAR_SHARE = 0.4       # a piece this share of LONG_LEN_PT on a long ruling's line is part of it
 GAP_PT = 5.0                # collinear pieces closer than this are one broken line
+BRIDGE_PT = 12.0            # ...and closer than this may still join up to reach the rulings at both ends
 SNAP_PT = 2.5               # positions closer than this are the same grid line / touch
 CLOSE_PT = 1.5              # small gaps closed along the line direction before the opening
 BLOCK_PT = 9.0              # adaptive threshold neighbourhood
-EDGE_COVER = 0.5            # ruled share of an elementary edge that makes it a cell border
+INK_CONTRAST = 12           # adaptive threshold offset: low enough for faint rulings on scans
+EDGE_COVER = 0.3            # ruled share of an elementary edge that makes it a cell border
+THICK_PT = 3.0              # a piece thicker than this caught something besides its ruling
+SIDE_BAND_PT = 2.0          # band beside a ruling that must be mostly paper...
+SIDE_INK_MAX = 0.3          # ...at most this share of ink
 MIN_TABLE_W_PT = 100.0
 MIN_TABLE_H_PT = 12.0
 
@@ -72,18 +78,60 @@ def detect_segments(gray: np.ndarray, *, scale: float) -> Segments:
         gray = cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY)
     px = 1.0 / scale
     ink = _binarize(gray, px)
-    h_raw = _pieces(_line_mask(ink, px, horizontal=True), horizontal=True)
-    v_raw = _pieces(_line_mask(ink, px, horizontal=False), horizontal=False)
-    h_chains = _chain(h_raw, gap=GAP_PT * px, snap=SNAP_PT * px)
-    v_chains = _chain(v_raw, gap=GAP_PT * px, snap=SNAP_PT * px)
-    h_keep, v_keep = _keep_rulings(h_chains, v_chains, snap=SNAP_PT * px, long_len=LONG_LEN_PT * px)
+    thick = THICK_PT * px
+    h_raw = _pieces(_line_mask(ink, px, horizontal=True), horizontal=True, thick=thick)
+    v_raw = _pieces(_line_mask(ink, px, horizontal=False), horizontal=False, thick=thick)
+    h_raw = _drop_text_baselines(ink, h_raw, px)
+    snap = SNAP_PT * px
+    h_chains = _chain(h_raw, gap=GAP_PT * px, snap=snap)
+    v_chains = _chain(v_raw, gap=GAP_PT * px, snap=snap)
+    h_bridged = _chain(h_raw, gap=BRIDGE_PT * px, snap=snap)
+    v_bridged = _chain(v_raw, gap=BRIDGE_PT * px, snap=snap)
+    h_keep, v_keep = _keep_rulings(h_chains, h_bridged, v_chains, v_bridged, snap=snap,
+                                   long_len=LONG_LEN_PT * px)
     return Segments(tuple(s for c in h_keep for s in c), tuple(s for c in v_keep for s in c))
+
+
+def ruling_masks(gray: np.ndarray, *, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical ruling candidates (uint8 masks) before any text filtering."""
+    px = 1.0 / scale
+    ink = _binarize(gray, px)
+    return _line_mask(ink, px, horizontal=True), _line_mask(ink, px, horizontal=False)
+
+
+def _drop_text_baselines(ink: np.ndarray, hs: list[Segment], px: float) -> list[Segment]:
+    """Drop horizontal pieces with dense ink right above or below them along their whole length.
+
+    Blurred scans fuse the baseline of a run of digits into a long straight "line"; a
+    ruling has paper on both sides (cell text keeps a margin from it). Seal rings only
+    cross a ruling here and there, so they do not fill its side bands.
+    """
+    integral = cv2.integral((ink > 0).astype(np.uint8))
+    depth = max(2, int(round(SIDE_BAND_PT * px)))
+    h, w = ink.shape
+
+    def density(x0: int, y0: int, x1: int, y1: int) -> float:
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+        if x1 <= x0 or y1 <= y0:
+            return 0.0
+        total = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+        return total / ((x1 - x0) * (y1 - y0))
+
+    def isolated(seg: Segment) -> bool:
+        top = int(round(seg.pos - (seg.thickness - 1) / 2))
+        bottom = top + int(seg.thickness)
+        a, b = int(seg.start), int(seg.end) + 1
+        above = density(a, top - 1 - depth, b, top - 1)
+        below = density(a, bottom + 1, b, bottom + 1 + depth)
+        return max(above, below) < SIDE_INK_MAX
+
+    return [s for s in hs if isolated(s)]
 
 
 def _binarize(gray: np.ndarray, px: float) -> np.ndarray:
     block = max(11, int(BLOCK_PT * px) | 1)
     ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
-                                cv2.THRESH_BINARY_INV, block, 12)
+                                cv2.THRESH_BINARY_INV, block, INK_CONTRAST)
     # Solid thick lines are hollowed by a local threshold; plain darkness keeps them whole.
     return ink | np.where(gray < 110, np.uint8(255), np.uint8(0))
 
@@ -97,17 +145,25 @@ def _line_mask(ink: np.ndarray, px: float, *, horizontal: bool) -> np.ndarray:
     return cv2.morphologyEx(mask, cv2.MORPH_OPEN, open_k)
 
 
-def _pieces(mask: np.ndarray, *, horizontal: bool) -> list[Segment]:
+def _pieces(mask: np.ndarray, *, horizontal: bool, thick: float) -> list[Segment]:
     # External contours are several times faster than labelling on a sparse mask.
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     out = []
     for contour in contours:
         x, y, w, h = cv2.boundingRect(contour)
         if horizontal:
-            out.append(Segment(y + (h - 1) / 2, float(x), float(x + w - 1), float(h)))
+            pos = y + (h - 1) / 2 if h <= thick else y + _densest(mask[y:y + h, x:x + w], axis=1)
+            out.append(Segment(pos, float(x), float(x + w - 1), float(h)))
         else:
-            out.append(Segment(x + (w - 1) / 2, float(y), float(y + h - 1), float(w)))
+            pos = x + (w - 1) / 2 if w <= thick else x + _densest(mask[y:y + h, x:x + w], axis=0)
+            out.append(Segment(pos, float(y), float(y + h - 1), float(w)))
     return out
+
+
+def _densest(box: np.ndarray, axis: int) -> float:
+    """Row (axis=1) or column (axis=0) holding most ink: where a ruling runs in a piece that
+    also caught a seal's ring or a signature stroke."""
+    return float(np.argmax((box > 0).sum(axis=axis)))
 
 
 def _chain(pieces: list[Segment], *, gap: float, snap: float) -> list[list[Segment]]:
@@ -124,23 +180,70 @@ def _chain(pieces: list[Segment], *, gap: float, snap: float) -> list[list[Segme
     return chains
 
 
-def _keep_rulings(h_chains: list[list[Segment]], v_chains: list[list[Segment]], *, snap: float,
+def _keep_rulings(h_chains: list[list[Segment]], h_bridged: list[list[Segment]],
+                  v_chains: list[list[Segment]], v_bridged: list[list[Segment]], *, snap: float,
                   long_len: float) -> tuple[list[list[Segment]], list[list[Segment]]]:
     """Chains that are rulings: one unbroken long piece, or both ends on an accepted perpendicular.
 
-    Anchoring only on accepted rulings (grown in two rounds) keeps text strokes out: the
-    aligned stroke tops of a title chain into a long broken "line", but they end on other
-    strokes, never on a ruling.
+    A short chain may reach the perpendiculars through wider gaps (its bridged chain): a
+    faint ruling falls apart into pieces further apart than a text stroke ever sits from a
+    ruling's end. Anchoring only on accepted rulings (grown in two rounds) keeps text out:
+    the aligned stroke tops of a title end on other strokes, never on a ruling.
     """
+    h_reach = _bridged_of(h_chains, h_bridged)
+    v_reach = _bridged_of(v_chains, v_bridged)
+    long_ids = {id(c) for chains, reach in ((h_chains, h_reach), (v_chains, v_reach))
+                for c, r in zip(chains, reach) if _is_long(c, r, long_len)}
+
     def is_long(chain: list[Segment]) -> bool:
-        return max(s.length for s in chain) >= long_len
+        return id(chain) in long_ids
 
     h_keep = [c for c in h_chains if is_long(c)]
     v_keep = [c for c in v_chains if is_long(c)]
     for _ in range(2):
-        h_keep = [c for c in h_chains if is_long(c) or _both_ends_touch(c, v_keep, snap)]
-        v_keep = [c for c in v_chains if is_long(c) or _both_ends_touch(c, h_keep, snap)]
-    return h_keep, v_keep
+        v_extent = _extents(v_keep, v_reach)
+        h_keep = [c for i, c in enumerate(h_chains) if is_long(c) or _both_ends_touch(h_reach[i], v_extent, snap)]
+        h_extent = _extents(h_keep, h_reach)
+        v_keep = [c for i, c in enumerate(v_chains) if is_long(c) or _both_ends_touch(v_reach[i], h_extent, snap)]
+    return (_add_collinear(h_chains, h_keep, is_long, snap, long_len * COLLINEAR_SHARE),
+            _add_collinear(v_chains, v_keep, is_long, snap, long_len * COLLINEAR_SHARE))
+
+
+def _add_collinear(chains, kept, is_long, snap: float, min_len: float) -> list[list[Segment]]:
+    """Also keep fair-sized pieces lying on the line of a long ruling, however far away.
+
+    A faint ruling can be lost over a whole cell edge and more; what survives of it
+    still sits exactly on the line that its unbroken stretches draw elsewhere.
+    """
+    kept_ids = {id(c) for c in kept}
+    lines = [c[0].pos for c in kept if is_long(c)]
+    extra = [c for c in chains if id(c) not in kept_ids
+             and max(s.end for s in c) - c[0].start >= min_len
+             and any(abs(c[0].pos - pos) <= snap / 2 for pos in lines)]
+    return kept + extra
+
+
+def _is_long(chain: list[Segment], bridged: list[Segment], long_len: float) -> bool:
+    """One unbroken long piece: no run of text strokes is that long."""
+    return max(s.length for s in chain) >= long_len
+
+
+def _bridged_of(chains: list[list[Segment]], bridged: list[list[Segment]]) -> list[list[Segment]]:
+    owner = {id(seg): chain for chain in bridged for seg in chain}
+    return [owner[id(chain[0])] for chain in chains]
+
+
+def _extents(kept: list[list[Segment]], reach: list[list[Segment]]) -> list[list[Segment]]:
+    """The bridged chains of the kept ones (deduplicated): a junction may sit in a gap."""
+    seen, out = set(), []
+    for chain in kept:
+        for seg in chain:
+            seen.add(id(seg))
+    for chain in reach:
+        if id(chain) not in seen and any(id(seg) in seen for seg in chain):
+            seen.add(id(chain))
+            out.append(chain)
+    return out
 
 
 def _both_ends_touch(chain: list[Segment], others: list[list[Segment]], snap: float) -> bool:
@@ -150,11 +253,15 @@ def _both_ends_touch(chain: list[Segment], others: list[list[Segment]], snap: fl
 
 
 def _touches(at: float, pos: float, others: list[list[Segment]], snap: float) -> bool:
-    """Whether a perpendicular chain passes through the point (along=at, across=pos)."""
+    """Whether a perpendicular chain passes through the point (along=at, across=pos).
+
+    A chain counts over its whole extent, gaps included: a ruling broken right at the
+    junction still holds the line that ends on it.
+    """
     for chain in others:
-        for seg in chain:
-            if abs(seg.pos - at) <= snap and seg.start - snap <= pos <= seg.end + snap:
-                return True
+        if chain[0].start - snap <= pos <= max(s.end for s in chain) + snap and any(
+                abs(s.pos - at) <= snap for s in chain):
+            return True
     return False
 
 
@@ -187,7 +294,29 @@ def _group_touching(segments: Segments, snap: float) -> list[tuple[list[Segment]
         groups.setdefault(find(i), ([], []))[0].append(seg)
     for j, seg in enumerate(vs):
         groups.setdefault(find(len(hs) + j), ([], []))[1].append(seg)
-    return [g for g in groups.values() if g[0] and g[1]]
+    tables = [g for g in groups.values() if g[0] and g[1]]
+    # A piece of a broken ruling may cross nothing; it belongs to the table around it.
+    boxes = [_group_box(g) for g in tables]
+    for g in groups.values():
+        if g[0] and g[1]:
+            continue
+        for seg in g[0]:
+            _adopt(seg, seg.start, seg.end, seg.pos, tables, boxes, 0, snap)
+        for seg in g[1]:
+            _adopt(seg, seg.pos, seg.pos, (seg.start + seg.end) / 2, tables, boxes, 1, snap)
+    return tables
+
+
+def _group_box(group: tuple[list[Segment], list[Segment]]) -> tuple[float, float, float, float]:
+    hs, vs = group
+    return (min(s.pos for s in vs), min(s.pos for s in hs), max(s.pos for s in vs), max(s.pos for s in hs))
+
+
+def _adopt(seg: Segment, x0: float, x1: float, y: float, tables, boxes, which: int, snap: float) -> None:
+    for table, (bx0, by0, bx1, by1) in zip(tables, boxes):
+        if bx0 - snap <= x0 and x1 <= bx1 + snap and by0 - snap <= y <= by1 + snap:
+            table[which].append(seg)
+            return
 
 
 def _cluster_lines(segs: list[Segment], snap: float) -> list[list[Segment]]:
@@ -240,7 +369,7 @@ def _build_table(hs: list[Segment], vs: list[Segment], *, page: int, scale: floa
         return None
     h_cover = _coverage_table(h_lines, xs, margin=snap)   # [row line, col]
     v_cover = _coverage_table(v_lines, ys, margin=snap)   # [col line, row]
-    rects = _merge_cells(h_cover >= EDGE_COVER, v_cover >= EDGE_COVER, len(ys) - 1, len(xs) - 1)
+    rects = _merge_cells(h_cover, v_cover, len(ys) - 1, len(xs) - 1)
     cells = [Cell(r0, c0, r1 - r0, c1 - c0,
                   BBox(xs[c0] * scale, ys[r0] * scale, xs[c1] * scale, ys[r1] * scale))
              for r0, c0, r1, c1 in rects]
@@ -256,47 +385,75 @@ def _is_table_shape(n_rows: int, n_cols: int) -> bool:
     return (n_rows >= 2 and n_cols >= 2) or (n_rows == 1 and n_cols >= 3)
 
 
-def _merge_cells(h_ruled: np.ndarray, v_ruled: np.ndarray, n_rows: int, n_cols: int
+def _merge_cells(h_cover: np.ndarray, v_cover: np.ndarray, n_rows: int, n_cols: int
                  ) -> list[tuple[int, int, int, int]]:
     """Rectangles (r0, c0, r1, c1), end exclusive, that partition the grid.
 
-    Elementary cells are joined across every unruled edge; a joined group that is
-    not a rectangle (a ruling that stops mid-cell) grows to its bounding box,
-    absorbing whatever it overlaps, so every grid position ends in exactly one cell.
+    ``h_cover[i, c]``: ruled share of row line i over column c; ``v_cover[j, r]``: of column
+    line j over row r. Elementary cells are joined across every unruled edge. A joined group
+    that is not a rectangle means a ruling was missed (faint, broken, under a seal): the
+    group is cut along the grid line whose joined edges carry the most ink, and the pieces
+    are treated the same way until every one is a rectangle.
     """
-    label = np.arange(n_rows * n_cols).reshape(n_rows, n_cols)
-    parent = list(range(n_rows * n_cols))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(a: int, b: int) -> None:
-        parent[find(a)] = find(b)
-
-    for r in range(n_rows):
-        for c in range(n_cols):
-            if c + 1 < n_cols and not v_ruled[c + 1, r]:
-                union(label[r, c], label[r, c + 1])
-            if r + 1 < n_rows and not h_ruled[r + 1, c]:
-                union(label[r, c], label[r + 1, c])
-    while True:
-        roots = np.vectorize(find)(label)
-        changed = False
-        for root in np.unique(roots):
-            rr, cc = np.nonzero(roots == root)
-            r0, r1, c0, c1 = rr.min(), rr.max() + 1, cc.min(), cc.max() + 1
-            box = roots[r0:r1, c0:c1]
-            if (box != root).any():
-                for other in np.unique(box):
-                    union(int(other), int(root))
-                changed = True
-        if not changed:
-            break
+    h_ruled = h_cover >= EDGE_COVER
+    v_ruled = v_cover >= EDGE_COVER
+    everything = {(r, c) for r in range(n_rows) for c in range(n_cols)}
+    stack = _joined_groups(everything, h_ruled, v_ruled)
     rects = []
-    for root in np.unique(roots):
-        rr, cc = np.nonzero(roots == root)
-        rects.append((int(rr.min()), int(cc.min()), int(rr.max()) + 1, int(cc.max()) + 1))
+    while stack:
+        group = stack.pop()
+        r0, c0, r1, c1 = _bounds(group)
+        if len(group) == (r1 - r0) * (c1 - c0):
+            rects.append((r0, c0, r1, c1))
+            continue
+        _rule_strongest_line(group, (r0, c0, r1, c1), h_cover, v_cover, h_ruled, v_ruled)
+        stack.extend(_joined_groups(group, h_ruled, v_ruled))
     return rects
+
+
+def _bounds(group: set[tuple[int, int]]) -> tuple[int, int, int, int]:
+    rows = [r for r, _ in group]
+    cols = [c for _, c in group]
+    return min(rows), min(cols), max(rows) + 1, max(cols) + 1
+
+
+def _joined_groups(cells: set[tuple[int, int]], h_ruled: np.ndarray, v_ruled: np.ndarray
+                   ) -> list[set[tuple[int, int]]]:
+    """Connected parts of ``cells`` where neighbours are joined across unruled edges."""
+    left = set(cells)
+    groups = []
+    while left:
+        seed = left.pop()
+        group, todo = {seed}, [seed]
+        while todo:
+            r, c = todo.pop()
+            for nr, nc, open_edge in ((r, c + 1, lambda: not v_ruled[c + 1, r]),
+                                      (r, c - 1, lambda: not v_ruled[c, r]),
+                                      (r + 1, c, lambda: not h_ruled[r + 1, c]),
+                                      (r - 1, c, lambda: not h_ruled[r, c])):
+                if (nr, nc) in left and open_edge():
+                    left.discard((nr, nc))
+                    group.add((nr, nc))
+                    todo.append((nr, nc))
+        groups.append(group)
+    return groups
+
+
+def _rule_strongest_line(group, bounds, h_cover, v_cover, h_ruled, v_ruled) -> None:
+    """Mark as ruled the joined edges of ``group`` along its inner grid line with most ink."""
+    r0, c0, r1, c1 = bounds
+    best: tuple[float, list] | None = None
+    for r in range(r0 + 1, r1):
+        edges = [(r, c) for c in range(c0, c1) if (r - 1, c) in group and (r, c) in group]
+        if edges:
+            score = float(np.mean([h_cover[e] for e in edges]))
+            if best is None or score > best[0]:
+                best = (score, [(h_ruled, e) for e in edges])
+    for c in range(c0 + 1, c1):
+        edges = [(c, r) for r in range(r0, r1) if (r, c - 1) in group and (r, c) in group]
+        if edges:
+            score = float(np.mean([v_cover[e] for e in edges]))
+            if best is None or score > best[0]:
+                best = (score, [(v_ruled, e) for e in edges])
+    for ruled, edge in best[1]:
+        ruled[edge] = True

@@ -9,6 +9,7 @@ its lease has expired, so nothing stays ``running`` forever.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Iterable, Sequence
 from sqlalchemy import (DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint,
                         create_engine, event, func, or_, select, update)
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 PENDING, RUNNING, SUCCEEDED, NEEDS_REVIEW, FAILED = (
@@ -151,7 +153,19 @@ class Ledger:
         self.url = resolve_db_url(url)
         self.lease_s = lease_s
         self.engine = make_engine(self.url)
-        Base.metadata.create_all(self.engine)
+        self._create_tables()
+
+    def _create_tables(self) -> None:
+        # Two workers starting at once both try CREATE TABLE; PostgreSQL lets one of them
+        # fail on its catalog's unique index. The tables exist then: check again.
+        for attempt in range(3):
+            try:
+                Base.metadata.create_all(self.engine)
+                return
+            except DBAPIError:
+                if attempt == 2:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     def close(self) -> None:
         self.engine.dispose()

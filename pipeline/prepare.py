@@ -1,18 +1,20 @@
 """Scanned page → upright, deskewed, seal-free, denoised gray image plus the transform applied.
 
-Steps, cheapest evidence first (no OCR):
+Steps, cheapest evidence first (no OCR); decisions are taken on a ~110-dpi copy:
 
-1. gray + red-seal suppression (colour scans): strongly red pixels become paper white;
-2. scanner borders (solid dark regions touching the image edge) become white; specks removed;
+1. gray + red-seal suppression (colour BGR scans): seal ink turns to paper white while
+   black print under it stays; isolated specks removed (by size, not by a median filter,
+   which would erase 1-px rulings);
+2. scanner borders (solid dark regions touching the image edge) become white;
 3. text direction (0/180 vs 90/270): nearest neighbours of character blobs lie along the
    text line, so their prevailing direction tells horizontal from vertical writing;
 4. deskew: projection-profile search of the near-horizontal ink (rulings dominate) over ±5°;
 5. 0 vs 180: the form's asymmetry — the left label column of the table holds a few tall
    merged cells while the right column holds one cell per row, and cell text is left-aligned
    or centred, never right-aligned. When neither speaks (no table), ``flip_hook`` (e.g. the
-   OCR angle classifier run on a few crops) may decide; without it the page stays as is.
-6. perspective: when the main table's outer border is a quadrilateral that is not a
-   rectangle, it is warped onto its bounding rectangle.
+   OCR angle classifier run on a few crops) may decide; without it the page stays as is;
+6. perspective: the main table's four borders are fitted as lines; when their corners are
+   more than 1 pt off a rectangle, the quadrilateral is warped onto that rectangle.
 
 ``matrix`` (3x3) maps original-image pixels to prepared-image pixels.
 """
@@ -28,6 +30,7 @@ from pipeline import grid
 
 A4_LONG_IN = 11.69
 MAX_SKEW_DEG = 5.0
+MIN_SKEW_DEG = 0.05          # below this a rotation would only blur the page
 ANALYSIS_DPI = 110.0
 FlipHook = Callable[[np.ndarray], bool]   # upright-candidate gray → True when it is upside down
 
@@ -46,6 +49,7 @@ def prepare_page(image: np.ndarray, *, dpi: float | None = None,
     """``image``: BGR or gray uint8 scan. ``dpi`` defaults to an A4-sized guess."""
     dpi = dpi or estimate_dpi(image.shape[:2])
     gray = suppress_red(image) if image.ndim == 3 else image.copy()
+    gray = remove_specks(gray, dpi)      # before any resampling smears a speck into a blob
     # Every decision is taken on a small copy that follows the full image through each step.
     small, small_dpi = _analysis_copy(gray, dpi)
     gray, small = whiten_scanner_borders(gray, small, small_dpi)
@@ -58,7 +62,9 @@ def prepare_page(image: np.ndarray, *, dpi: float | None = None,
         matrix = m @ matrix
 
     skew = estimate_skew(small, small_dpi)
-    if abs(skew) >= 0.05:
+    if abs(skew) < MIN_SKEW_DEG:
+        skew = 0.0
+    else:
         gray, m = rotate_small(gray, skew)
         small, _ = rotate_small(small, skew)
         matrix = m @ matrix
@@ -73,7 +79,6 @@ def prepare_page(image: np.ndarray, *, dpi: float | None = None,
     perspective = m is not None
     if perspective:
         matrix = m @ matrix
-    gray = remove_specks(gray, dpi)
     return PreparedPage(gray=gray, rotation=rotation, skew_deg=skew, matrix=matrix,
                         perspective=perspective)
 
@@ -125,7 +130,8 @@ def whiten_scanner_borders(gray: np.ndarray, small: np.ndarray, small_dpi: float
                 or stats[i, 0] + stats[i, 2] >= w or stats[i, 1] + stats[i, 3] >= h]
     if not touching:
         return gray, small
-    border = cv2.dilate(np.isin(labels, touching).astype(np.uint8), np.ones((k + 2, k + 2), np.uint8))
+    # Generous dilation: the blurred rim of a border must not survive as a row of specks.
+    border = cv2.dilate(np.isin(labels, touching).astype(np.uint8), np.ones((2 * k + 3, 2 * k + 3), np.uint8))
     small = small.copy()
     small[border.astype(bool)] = 255
     border = cv2.resize(border, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST)
@@ -170,7 +176,10 @@ def _neighbour_votes(gray: np.ndarray, dpi: float) -> tuple[int, int]:
     n, _, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
     w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
     size = np.maximum(w, h)
-    keep = (size >= 4 * pt) & (size <= 24 * pt)   # glyph-sized blobs
+    margin = 20 * pt                              # scanner rims and punch holes live there
+    cx, cy = centroids[1:, 0], centroids[1:, 1]
+    inside = (cx > margin) & (cy > margin) & (cx < ink.shape[1] - margin) & (cy < ink.shape[0] - margin)
+    keep = (size >= 4 * pt) & (size <= 24 * pt) & inside   # glyph-sized blobs
     pts = centroids[1:][keep]
     if len(pts) < 10:
         return 0, 0
@@ -292,26 +301,34 @@ def rotate_small(gray: np.ndarray, angle_deg: float) -> tuple[np.ndarray, np.nda
 
 def straighten_table(gray: np.ndarray, small: np.ndarray, small_dpi: float
                      ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Warp the largest table's border quadrilateral onto a rectangle when it is visibly keystoned."""
+    """Warp the largest table's border quadrilateral onto a rectangle when it is visibly keystoned.
+
+    Each border is a line fitted through the ruling pixels near the detected border, so a
+    faint or broken border still gives its true slope; the corners are their intersections.
+    """
     pt = small_dpi / 72
-    ink = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
-                                max(11, int(9 * pt) | 1), 12)
-    contours, _ = cv2.findContours(_rulings_mask(ink, pt), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    if not contours:
+    tables = grid.detect_tables(small, page=1, scale=1 / pt)
+    if not tables:
         return gray, None
-    outer = max(contours, key=cv2.contourArea)
-    area = cv2.contourArea(outer)
-    if area < 0.1 * small.size:
+    table = max(tables, key=lambda t: t.bbox.width * t.bbox.height)
+    if table.n_rows < 3:
         return gray, None
-    quad = cv2.approxPolyDP(outer, 0.01 * cv2.arcLength(outer, True), True)
-    if len(quad) != 4 or cv2.contourArea(quad) < 0.95 * area:
+    h_mask, v_mask = grid.ruling_masks(small, scale=1 / pt)
+    b = table.bbox.scaled(pt)
+    band = 6 * pt
+    top = _fit_border(h_mask, b.y0, (b.x0, b.x1), band, horizontal=True)
+    bottom = _fit_border(h_mask, b.y1, (b.x0, b.x1), band, horizontal=True)
+    left = _fit_border(v_mask, b.x0, (b.y0, b.y1), band, horizontal=False)
+    right = _fit_border(v_mask, b.x1, (b.y0, b.y1), band, horizontal=False)
+    if any(line is None for line in (top, bottom, left, right)):
         return gray, None
     factor = gray.shape[1] / small.shape[1]
-    src = _order_corners(quad.reshape(4, 2).astype(np.float32) * factor)
-    x0, y0 = src[:, 0].min(), src[:, 1].min()
-    x1, y1 = src[:, 0].max(), src[:, 1].max()
+    src = np.float32([_intersect(top, left), _intersect(top, right),
+                      _intersect(bottom, right), _intersect(bottom, left)]) * factor
+    x0, x1 = (src[0, 0] + src[3, 0]) / 2, (src[1, 0] + src[2, 0]) / 2
+    y0, y1 = (src[0, 1] + src[1, 1]) / 2, (src[2, 1] + src[3, 1]) / 2
     dst = np.float32([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
-    if np.abs(src - dst).max() < 2.5 * pt * factor:      # ~2.5 pt: within deskew residue
+    if np.abs(src - dst).max() < 1.0 * pt * factor:     # under 1 pt off: leave the pixels alone
         return gray, None
     m = cv2.getPerspectiveTransform(src, dst)
     out = cv2.warpPerspective(gray, m, (gray.shape[1], gray.shape[0]), flags=cv2.INTER_LINEAR,
@@ -319,7 +336,26 @@ def straighten_table(gray: np.ndarray, small: np.ndarray, small_dpi: float
     return out, m
 
 
-def _order_corners(pts: np.ndarray) -> np.ndarray:
-    """Top-left, top-right, bottom-right, bottom-left."""
-    s, d = pts.sum(axis=1), pts[:, 0] - pts[:, 1]
-    return np.float32([pts[s.argmin()], pts[d.argmax()], pts[s.argmax()], pts[d.argmin()]])
+def _fit_border(mask: np.ndarray, pos: float, extent: tuple[float, float], band: float, *,
+                horizontal: bool) -> tuple[float, float, float, float] | None:
+    """Line (vx, vy, x, y) through the ruling pixels within ``band`` of a border position."""
+    lo, hi = int(max(0, pos - band)), int(pos + band) + 1
+    a, b = int(max(0, extent[0] - band)), int(extent[1] + band) + 1
+    strip = mask[lo:hi, a:b] if horizontal else mask[a:b, lo:hi]
+    ys, xs = np.nonzero(strip)
+    if len(xs) < 50:
+        return None
+    if horizontal:
+        points = np.column_stack([xs + a, ys + lo])
+    else:
+        points = np.column_stack([xs + lo, ys + a])
+    vx, vy, x, y = cv2.fitLine(points.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+    return float(vx), float(vy), float(x), float(y)
+
+
+def _intersect(l1, l2) -> tuple[float, float]:
+    vx1, vy1, x1, y1 = l1
+    vx2, vy2, x2, y2 = l2
+    denom = vx1 * vy2 - vy1 * vx2
+    t = ((x2 - x1) * vy2 - (y2 - y1) * vx2) / denom
+    return x1 + t * vx1, y1 + t * vy1

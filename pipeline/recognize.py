@@ -27,7 +27,9 @@ FALLBACK_TEXT_HEIGHT_PT = 10.0   # used when a page has no text line to measure
 MIN_TEXT_HEIGHT_PT = 4.0         # runs lower than this do not count when measuring text height
 INSET_PT = 1.2                   # shrink of a cell crop so its ruling lines stay out
 SPECKLE_AREA_PT2 = 0.5           # ink components smaller than this are noise
-RECOGNIZE_CHUNK = 64             # line crops per recogniser call (bounds memory)
+RECOGNIZE_CHUNK = 64             # line crops per recogniser call at most
+REC_HEIGHT, REC_MIN_WIDTH = 48, 320   # the recogniser's input: height, and the width short crops are padded to
+CHUNK_WIDTH_BUDGET = 8 * 800     # crops × widest input width per recogniser call (bounds the memory peak)
 
 
 @dataclass(frozen=True)
@@ -60,24 +62,42 @@ def crop_box_px(bbox_pt: BBox, scale: float, shape: tuple[int, ...], inset_px: i
 
 
 def clean_ink(crop: np.ndarray, threshold: int, px_per_pt: float) -> CellInk:
-    """Binarise a cell crop and drop speckles and ruling remnants along its border."""
+    """Binarise a cell crop and drop ruling remnants along its border and speckles."""
     raw = crop < threshold
     if not raw.any():
         return CellInk(crop, raw)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(raw.astype(np.uint8), connectivity=8)
-    h, w = raw.shape
-    min_area = max(2.0, SPECKLE_AREA_PT2 * px_per_pt ** 2)
-    thin = max(3.0, 1.5 * px_per_pt)
+    mask = _without_edge_rulings(raw, edge=max(3, int(round(2.5 * px_per_pt))))
+    mask = _without_specks(mask, min_area=max(2.0, SPECKLE_AREA_PT2 * px_per_pt ** 2),
+                           thin=max(3.0, 1.5 * px_per_pt))
+    gray = crop.copy()
+    gray[raw & ~mask] = 255
+    return CellInk(gray, mask)
+
+
+def _without_edge_rulings(mask: np.ndarray, edge: int) -> np.ndarray:
+    """Clear rows/columns near the crop border that are mostly ink: a ruling line, not text."""
+    mask = mask.copy()
+    h, w = mask.shape
+    for rows in (slice(0, min(edge, h)), slice(max(0, h - edge), h)):
+        full = mask[rows].mean(axis=1) > 0.6
+        mask[rows][full] = False
+    for cols in (slice(0, min(edge, w)), slice(max(0, w - edge), w)):
+        full = mask[:, cols].mean(axis=0) > 0.6
+        mask[:, cols][:, full] = False
+    return mask
+
+
+def _without_specks(mask: np.ndarray, min_area: float, thin: float) -> np.ndarray:
+    """Drop tiny components and long thin ones lying along the border (ruling stubs)."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    h, w = mask.shape
     keep = np.zeros(n, dtype=bool)
     for i in range(1, n):
         x, y, cw, ch, area = stats[i]
         touches = x == 0 or y == 0 or x + cw == w or y + ch == h
-        ruling = touches and ((cw >= 0.5 * w and ch <= thin) or (ch >= 0.5 * h and cw <= thin))
-        keep[i] = area >= min_area and not ruling
-    mask = keep[labels]
-    gray = crop.copy()
-    gray[raw & ~mask] = 255
-    return CellInk(gray, mask)
+        stub = touches and ((cw >= 0.5 * w and ch <= thin) or (ch >= 0.5 * h and cw <= thin))
+        keep[i] = area >= min_area and not stub
+    return keep[labels]
 
 
 # ---------------------------------------------------------------- geometry of the ink
@@ -163,14 +183,33 @@ def typical_text_height(masks: Sequence[np.ndarray], px_per_pt: float) -> float:
 # ---------------------------------------------------------------- recognition
 
 def recognize_in_width_order(crops: Sequence[np.ndarray], engine: OcrEngine) -> list[tuple[str, float]]:
-    """Recognise crops in chunks of similar width (less padding per batch); results in input order."""
-    order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(1, crops[i].shape[0]))
+    """Recognise crops narrowest first, in chunks of similar width; results in input order.
+
+    A recogniser pads every crop of a batch to the widest one, so a chunk costs
+    (crops × widest width): capping that keeps the few very long lines of a
+    page (goal texts across the whole table) from driving the memory peak.
+    """
+    order = sorted(range(len(crops)), key=lambda i: _rec_width(crops[i]))
     results: list[tuple[str, float]] = [("", 0.0)] * len(crops)
-    for start in range(0, len(order), RECOGNIZE_CHUNK):
-        chunk = order[start:start + RECOGNIZE_CHUNK]
+    for chunk in _width_chunks(order, [_rec_width(c) for c in crops]):
         for i, rec in zip(chunk, engine.recognize([crops[i] for i in chunk])):
             results[i] = (rec.text, rec.confidence)
     return results
+
+
+def _rec_width(crop: np.ndarray) -> float:
+    """Width of the crop once scaled to the recogniser's input height."""
+    return max(REC_MIN_WIDTH, REC_HEIGHT * crop.shape[1] / max(1, crop.shape[0]))
+
+
+def _width_chunks(order: list[int], widths: list[float]) -> list[list[int]]:
+    chunks: list[list[int]] = [[]]
+    for i in order:
+        current = chunks[-1]
+        if current and ((len(current) + 1) * widths[i] > CHUNK_WIDTH_BUDGET or len(current) >= RECOGNIZE_CHUNK):
+            chunks.append([])
+        chunks[-1].append(i)
+    return [c for c in chunks if c]
 
 
 def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngine,

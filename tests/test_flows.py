@@ -67,7 +67,7 @@ def test_rerun_by_status_picks_only_those(tmp_path, sqlite_url):
     report = rerun(status=["failed"], db=sqlite_url)
     assert len(report.results) == 2 and all(r.status == "failed" for r in report.results)
     with pytest.raises(NothingSelected):
-        rerun.fn(db=sqlite_url)
+        rerun(db=sqlite_url)
 
 
 def test_object_store_inbox_and_output(tmp_path, sqlite_url):
@@ -82,3 +82,28 @@ def test_object_store_inbox_and_output(tmp_path, sqlite_url):
     assert len(report.results) == 1 and report.results[0].status in ("succeeded", "needs_review")
     written = [p for p in fs.find(bucket.removeprefix("memory://") + "/out")]
     assert len(written) == 1 and written[0].endswith(".json")
+
+
+def test_cli_ingest_status_rerun_exit_codes(tmp_path, sqlite_url):
+    from typer.testing import CliRunner
+
+    from pipeline import exitcodes
+    from pipeline.cli import app
+
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    copy_into(inbox, BAD[:1])
+    runner = CliRunner()
+    result = runner.invoke(app, ["ingest", str(inbox), "--out", str(out), "--db", sqlite_url])
+    assert result.exit_code == exitcodes.FAILED, result.output
+    assert BAD[0].name in result.output
+    result = runner.invoke(app, ["status", "--json", "--status", "failed", "--db", sqlite_url])
+    assert result.exit_code == 0
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [r["display_name"] for r in rows] == [BAD[0].name]
+    assert runner.invoke(app, ["rerun", "--db", sqlite_url]).exit_code == exitcodes.USAGE
+    assert runner.invoke(app, ["status", "--status", "bogus", "--db", sqlite_url]).exit_code == exitcodes.USAGE
+    result = runner.invoke(app, ["rerun", "--failed", "--db", sqlite_url])
+    assert result.exit_code == exitcodes.FAILED
+    copy_into(inbox, BORN_DIGITAL[:1])
+    result = runner.invoke(app, ["ingest", str(inbox), "--out", str(out), "--db", sqlite_url])
+    assert result.exit_code in (exitcodes.OK, exitcodes.NEEDS_REVIEW), result.output

@@ -23,7 +23,12 @@ from pipeline.objects import BBox
 from pipeline.ocr.base import Recognition
 
 
-def recognitions_from_paddle(raw: Any, expected: int) -> list[Recognition]:
+# Characters PP-OCRv4 systematically emits for another one in these forms:
+# the enumeration comma 、 comes out as the radical 丶 (never used in prose).
+PPOCR_CONFUSABLES = str.maketrans({"丶": "、"})
+
+
+def recognitions_from_paddle(raw: Any, expected: int, *, fix_confusables: bool = True) -> list[Recognition]:
     """Convert ``PaddleOCR.ocr(crops, det=False)`` output, ``[[(text, score), ...]]``."""
     pairs = raw[0] if raw else []
     if len(pairs) != expected:
@@ -31,7 +36,8 @@ def recognitions_from_paddle(raw: Any, expected: int) -> list[Recognition]:
     out = []
     for text, score in pairs:
         score = float(score)
-        out.append(Recognition(text=str(text), confidence=0.0 if np.isnan(score) else score))
+        text = str(text).translate(PPOCR_CONFUSABLES) if fix_confusables else str(text)
+        out.append(Recognition(text=text, confidence=0.0 if np.isnan(score) else score))
     return out
 
 
@@ -46,32 +52,6 @@ def boxes_from_paddle(raw: Any) -> list[BBox]:
     return boxes
 
 
-# Width/height ratios the recogniser's input is padded to. paddle's MKLDNN
-# kernels are cached per input shape (10 shapes at most): with one shape per
-# batch, a page of free-width line crops keeps rebuilding them (slow, and the
-# RSS grows to GBs). Padding each crop with paper to a ratio from this short
-# list makes batches share shapes. Integer ratios keep width = 48 * ratio exact.
-RATIO_BUCKETS = (7, 10, 14, 20, 28, 40, 56, 80, 112, 160)
-
-
-def ratio_bucket(width: int, height: int) -> int:
-    ratio = width / max(1, height)
-    for bucket in RATIO_BUCKETS:
-        if ratio <= bucket:
-            return bucket
-    return int(np.ceil(ratio / RATIO_BUCKETS[-1])) * RATIO_BUCKETS[-1]
-
-
-def pad_to_ratio_bucket(image: np.ndarray) -> np.ndarray:
-    """Pad on the right with the image's paper colour up to the next bucketed width/height ratio."""
-    h, w = image.shape[:2]
-    target = ratio_bucket(w, h) * h
-    if target <= w:
-        return image
-    paper = int(np.percentile(image, 95))
-    return cv2.copyMakeBorder(image, 0, 0, 0, target - w, cv2.BORDER_CONSTANT, value=(paper, paper, paper))
-
-
 def as_bgr(image: np.ndarray) -> np.ndarray:
     image = np.ascontiguousarray(image, dtype=np.uint8)
     if image.ndim == 2:
@@ -83,7 +63,8 @@ class PaddleEngine:
     """``OcrEngine`` backed by ``paddleocr.PaddleOCR`` (recipe of shared/notes/ocr-probe.md)."""
 
     def __init__(self, paths: OcrModelPaths | None = None, *, cpu_threads: int | None = None,
-                 enable_mkldnn: bool = True, rec_batch_num: int = 8, det_limit_side_len: int = 1600):
+                 enable_mkldnn: bool = True, rec_batch_num: int = 8, det_limit_side_len: int = 1600,
+                 fix_confusables: bool = True, rec_min_width: int = 320):
         self.paths = paths
         self.cpu_threads = cpu_threads or os.cpu_count() or 1
         self.enable_mkldnn = enable_mkldnn
@@ -91,6 +72,9 @@ class PaddleEngine:
         # Detection runs on regions (title strips, loose notes), not whole pages:
         # cap the long side instead of blowing the short side up to 736 px.
         self.det_limit_side_len = det_limit_side_len
+        self.fix_confusables = fix_confusables
+        # Crops narrower than this are padded up to it before recognition (paddleocr's default: 320).
+        self.rec_min_width = rec_min_width
         self.load_seconds: float | None = None
         self._ocr: Any = None
 
@@ -109,6 +93,7 @@ class PaddleEngine:
                 use_angle_cls=False, lang="ch", ocr_version="PP-OCRv4",
                 use_gpu=False, show_log=False, enable_mkldnn=self.enable_mkldnn,
                 cpu_threads=self.cpu_threads, rec_batch_num=self.rec_batch_num,
+                rec_image_shape=f"3, 48, {self.rec_min_width}",
                 det_limit_type="max", det_limit_side_len=self.det_limit_side_len,
             )
             self.paths = paths
@@ -125,8 +110,8 @@ class PaddleEngine:
         results: list[Recognition] = [Recognition("", 0.0)] * len(crops)
         usable = [i for i, c in enumerate(crops) if c.size and min(c.shape[:2]) >= 2]
         if usable:
-            raw = self._raw_recognize([pad_to_ratio_bucket(as_bgr(crops[i])) for i in usable])
-            for i, rec in zip(usable, recognitions_from_paddle(raw, len(usable))):
+            raw = self._raw_recognize([as_bgr(crops[i]) for i in usable])
+            for i, rec in zip(usable, recognitions_from_paddle(raw, len(usable), fix_confusables=self.fix_confusables)):
                 results[i] = rec
         return results
 

@@ -1,0 +1,218 @@
+"""Grid-first cell recognition: line splitting, dash geometry, cell filling; and a real rendered form."""
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from pipeline import recognize as R
+from pipeline.objects import BBox, Cell, Table
+from pipeline.ocr.base import Recognition
+
+CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+BORN_DIGITAL = Path(__file__).resolve().parents[1] / "fixtures" / "born_digital"
+DPI = 200
+SCALE = 72 / DPI            # points per pixel
+TEXT_PX = 28                # ~10 pt at 200 dpi
+
+
+def draw_text(canvas: np.ndarray, xy: tuple[int, int], text: str, size: int = TEXT_PX) -> None:
+    image = Image.fromarray(canvas)
+    ImageDraw.Draw(image).text(xy, text, font=ImageFont.truetype(CJK_FONT, size), fill=0)
+    canvas[:] = np.array(image)
+
+
+def blank(h: int, w: int) -> np.ndarray:
+    return np.full((h, w), 255, np.uint8)
+
+
+class RecordingEngine:
+    """Stands in for the recogniser: answers by crop width and remembers every crop it was given."""
+
+    def __init__(self, wide_px: int = 150, confidence: float = 0.95):
+        self.crops: list[np.ndarray] = []
+        self.wide_px = wide_px
+        self.confidence = confidence
+
+    def recognize(self, crops):
+        self.crops.extend(crops)
+        return [Recognition("WIDE" if c.shape[1] > self.wide_px else "NARROW", self.confidence) for c in crops]
+
+    def detect(self, image):
+        return []
+
+
+# ---------------------------------------------------------------- geometry without OCR
+
+def test_two_wrapped_lines_are_split_in_reading_order():
+    crop = blank(90, 400)
+    draw_text(crop, (5, 5), "项目实施目标包括完成")
+    draw_text(crop, (5, 45), "需求调研")
+    bands = R.split_text_lines(R.clean_ink(crop, 160, 1 / SCALE).mask, TEXT_PX)
+    assert len(bands) == 2
+    assert bands[0][1] <= bands[1][0]
+    assert bands[0][0] < 40 <= bands[1][0]
+
+
+@pytest.mark.parametrize("char", ["三", "二", "言"])
+def test_a_character_of_separate_strokes_stays_one_line(char):
+    crop = blank(60, 80)
+    draw_text(crop, (10, 10), char)
+    assert len(R.split_text_lines(R.clean_ink(crop, 160, 1 / SCALE).mask, TEXT_PX)) == 1
+
+
+def test_touching_lines_are_cut_at_the_lightest_row():
+    single = blank(60, 400)
+    draw_text(single, (5, 5), "项目实施目标包括")
+    (top, bottom), = R.ink_runs(R.clean_ink(single, 160, 1 / SCALE).mask)
+    line_h = bottom - top
+    crop = blank(90, 400)
+    draw_text(crop, (5, 5), "项目实施目标包括")
+    draw_text(crop, (5, 5 + line_h), "需求调研完成情况")   # no white row between the lines
+    mask = R.clean_ink(crop, 160, 1 / SCALE).mask
+    assert len(R.ink_runs(mask)) == 1
+    bands = R.split_text_lines(mask, line_h)
+    assert len(bands) == 2
+    assert abs(bands[0][1] - (top + line_h)) <= 4
+
+
+def test_lone_dash_is_recognised_from_geometry():
+    crop = blank(45, 200)
+    cv2.line(crop, (85, 22), (115, 22), 0, 2)
+    assert R.is_lone_dash(R.clean_ink(crop, 160, 1 / SCALE).mask, TEXT_PX)
+
+
+@pytest.mark.parametrize("text", ["12", "三", "—10", "/"])
+def test_text_is_not_a_dash(text):
+    crop = blank(45, 200)
+    draw_text(crop, (70, 6), text)
+    assert not R.is_lone_dash(R.clean_ink(crop, 160, 1 / SCALE).mask, TEXT_PX)
+
+
+def test_ruling_remnants_and_speckles_are_not_ink():
+    crop = blank(45, 200)
+    crop[0:2, :] = 0            # the cell's top ruling leaking into the crop
+    crop[:, 198:200] = 0        # and its right one
+    crop[20, 50] = 0            # one speckle
+    assert not R.clean_ink(crop, 160, 1 / SCALE).mask.any()
+
+
+# ---------------------------------------------------------------- read_cells with a recording engine
+
+def synthetic_form() -> tuple[np.ndarray, Table]:
+    """A 2x3 ruled table at 200 dpi: wrapped text, one line, a dash, empty, a low-confidence-free 三."""
+    xs, ys = [50, 450, 650, 850], [50, 150, 230]
+    page = blank(300, 900)
+    for x in xs:
+        cv2.line(page, (x, ys[0]), (x, ys[-1]), 0, 3)
+    for y in ys:
+        cv2.line(page, (xs[0], y), (xs[-1], y), 0, 3)
+    draw_text(page, (60, 60), "完成项目需求调研及系统设计")   # wide line on top
+    draw_text(page, (60, 100), "等工作")                     # narrow line below
+    draw_text(page, (460, 80), "分值")
+    cv2.line(page, (735, 100), (765, 100), 0, 2)             # lone dash
+    draw_text(page, (460, 175), "三")
+    cells = []
+    for r in range(2):
+        for c in range(3):
+            bbox = BBox(xs[c] * SCALE, ys[r] * SCALE, xs[c + 1] * SCALE, ys[r + 1] * SCALE)
+            cells.append(Cell(row=r, col=c, row_span=1, col_span=1, bbox=bbox, text="stale", confidence=0.1))
+    table = Table(page=1, bbox=BBox(xs[0] * SCALE, ys[0] * SCALE, xs[-1] * SCALE, ys[-1] * SCALE),
+                  n_rows=2, n_cols=3, cells=cells)
+    return page, table
+
+
+def test_read_cells_fills_texts_in_reading_order_and_skips_empty_and_dash_cells():
+    page, table = synthetic_form()
+    engine = RecordingEngine()
+    R.read_cells(page, table, scale=SCALE, engine=engine)
+    texts = {(c.row, c.col): c.text for c in table.cells}
+    assert texts == {(0, 0): "WIDENARROW", (0, 1): "NARROW", (0, 2): "—",
+                     (1, 0): "", (1, 1): "NARROW", (1, 2): ""}
+    assert len(engine.crops) == 4                     # 2 lines + 分值 + 三; no crop for dash or empty cells
+    assert all(c.confidence >= 0.95 and not c.unreadable for c in table.cells)
+    widths = [c.shape[1] for c in engine.crops]
+    assert widths == sorted(widths)                    # handed over narrowest first
+
+
+def test_cells_below_the_confidence_floor_are_unreadable():
+    page, table = synthetic_form()
+    R.read_cells(page, table, scale=SCALE, engine=RecordingEngine(confidence=0.3), confidence_floor=0.5)
+    flags = {(c.row, c.col): (c.unreadable, round(c.confidence, 2)) for c in table.cells}
+    assert flags[(0, 0)] == (True, 0.3) and flags[(0, 2)] == (False, R.DASH_CONFIDENCE)
+    assert flags[(1, 0)] == (False, 1.0)
+
+
+def test_reading_order_of_detected_boxes():
+    boxes = [BBox(300, 12, 400, 40), BBox(10, 60, 200, 90), BBox(10, 10, 120, 38)]
+    assert R.reading_order(boxes) == [boxes[2], boxes[0], boxes[1]]
+
+
+# ---------------------------------------------------------------- the real engine on a rendered form
+
+def _norm(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _page_gray_and_chars(pdf_path: Path, page_no: int):
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    page = pdf[page_no - 1]
+    gray = np.array(page.render(scale=DPI / 72, grayscale=True).to_pil().convert("L"))
+    textpage, height = page.get_textpage(), page.get_height()
+    chars = []
+    for i in range(textpage.count_chars()):
+        left, bottom, right, top = textpage.get_charbox(i)
+        chars.append((textpage.get_text_range(i, 1), (left + right) / 2, height - (bottom + top) / 2))
+    return gray, chars
+
+
+@pytest.fixture(scope="module")
+def paddle_engine():
+    from pipeline.ocr.paddle import PaddleEngine
+
+    return PaddleEngine().load()
+
+
+@pytest.mark.ocr
+def test_cells_of_a_rendered_form_match_its_text_layer(paddle_engine):
+    from pipeline.grid import detect_tables
+
+    pdf_path = BORN_DIGITAL / "bd_c_landscape.pdf"
+    if not pdf_path.exists():
+        pytest.skip(f"{pdf_path} not generated")
+    gray, chars = _page_gray_and_chars(pdf_path, 1)
+    tables = detect_tables(gray, page=1, scale=SCALE)
+    assert tables
+    total = exact = 0
+    misses = []
+    for table in tables:
+        R.read_cells(gray, table, scale=SCALE, engine=paddle_engine)
+        for cell in table.cells:
+            truth = _norm("".join(ch for ch, x, y in chars if cell.bbox.contains_point(x, y)))
+            total += 1
+            exact += truth == _norm(cell.text)
+            if truth != _norm(cell.text):
+                misses.append((truth, cell.text))
+    accuracy = exact / total
+    print(f"cell accuracy {accuracy:.3f} ({exact}/{total}); misses: {misses}")
+    assert total > 80
+    assert accuracy >= 0.95, misses
+    dash_cells = [c for t in tables for c in t.cells if c.text == R.DASH]
+    assert dash_cells
+
+
+@pytest.mark.ocr
+def test_read_region_finds_loose_title_lines(paddle_engine):
+    page = blank(220, 1400)
+    draw_text(page, (40, 20), "附件1")
+    draw_text(page, (400, 100), "项目支出绩效自评表", size=44)
+    lines = R.read_region(page, BBox(0, 0, 1400, 220), scale=SCALE, engine=paddle_engine)
+    assert [line.text.replace(" ", "") for line in lines] == ["附件1", "项目支出绩效自评表"]
+    assert lines[1].bbox.y0 > 90 * SCALE and lines[1].bbox.x0 == pytest.approx(400 * SCALE, abs=8)
+    assert R.read_region(blank(100, 100), BBox(0, 0, 100, 100), scale=SCALE, engine=paddle_engine) == []
