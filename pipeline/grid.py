@@ -5,11 +5,14 @@ is given in PDF points and converted with ``scale`` (points per pixel), so the
 same settings hold for a 144-dpi render and a 300-dpi scan.
 
 Method: adaptive threshold → opening with long horizontal / vertical kernels →
-connected components as segments → collinear pieces chained, short chains kept
-only where they join perpendicular rulings at both ends (this drops "——" dashes
-and text strokes) → segments that touch each other grouped into tables → segment
-positions clustered into grid lines → for every elementary cell edge, the share
-covered by ruling decides whether the two neighbouring cells are merged.
+contours as segments (digit baselines fused by blur dropped) → collinear pieces
+chained; a chain is a ruling when it holds one long unbroken piece, when it joins
+accepted perpendicular rulings at both ends, or when it lies on the line of a long
+ruling (this drops "——" dashes and text strokes, keeps faint broken rulings) →
+segments that cross grouped into tables → positions clustered into grid lines →
+for every elementary cell edge, the share covered by ruling decides whether the two
+neighbouring cells are merged; a merged group that is not a rectangle is cut again
+along its best-inked grid line.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from pipeline.objects import BBox, Cell, Table
 
 # All lengths in PDF points.
 OPEN_LEN_PT = 11.0          # shortest ruling piece kept by the opening (longer than a text stroke)
-LONG_LEN_PT = 60.0          # a chain this long is a ruling even when it touches nothing
+LONG_LEN_PT = 60.0          # an unbroken piece this long is a ruling even when it touches nothing
 COLLINEAR_SHARE = 0.4       # a piece this share of LONG_LEN_PT on a long ruling's line is part of it
 GAP_PT = 5.0                # collinear pieces closer than this are one broken line
 BRIDGE_PT = 12.0            # ...and closer than this may still join up to reach the rulings at both ends
@@ -192,11 +195,10 @@ def _keep_rulings(h_chains: list[list[Segment]], h_bridged: list[list[Segment]],
     """
     h_reach = _bridged_of(h_chains, h_bridged)
     v_reach = _bridged_of(v_chains, v_bridged)
-    long_ids = {id(c) for chains, reach in ((h_chains, h_reach), (v_chains, v_reach))
-                for c, r in zip(chains, reach) if _is_long(c, r, long_len)}
 
     def is_long(chain: list[Segment]) -> bool:
-        return id(chain) in long_ids
+        # One unbroken long piece: no run of text strokes is that long.
+        return max(s.length for s in chain) >= long_len
 
     h_keep = [c for c in h_chains if is_long(c)]
     v_keep = [c for c in v_chains if is_long(c)]
@@ -221,11 +223,6 @@ def _add_collinear(chains, kept, is_long, snap: float, min_len: float) -> list[l
              and max(s.end for s in c) - c[0].start >= min_len
              and any(abs(c[0].pos - pos) <= snap / 2 for pos in lines)]
     return kept + extra
-
-
-def _is_long(chain: list[Segment], bridged: list[Segment], long_len: float) -> bool:
-    """One unbroken long piece: no run of text strokes is that long."""
-    return max(s.length for s in chain) >= long_len
 
 
 def _bridged_of(chains: list[list[Segment]], bridged: list[list[Segment]]) -> list[list[Segment]]:

@@ -29,7 +29,7 @@ INSET_PT = 1.2                   # shrink of a cell crop so its ruling lines sta
 SPECKLE_AREA_PT2 = 0.5           # ink components smaller than this are noise
 RECOGNIZE_CHUNK = 64             # line crops per recogniser call at most
 REC_HEIGHT, REC_MIN_WIDTH = 48, 320   # the recogniser's input: height, and the width short crops are padded to
-CHUNK_WIDTH_BUDGET = 8 * 800     # crops × widest input width per recogniser call (bounds the memory peak)
+CHUNK_WIDTH_BUDGET = 8 * 320     # crops × widest input width per recogniser call (bounds the memory peak)
 
 
 @dataclass(frozen=True)

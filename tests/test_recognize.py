@@ -135,7 +135,7 @@ def test_read_cells_fills_texts_in_reading_order_and_skips_empty_and_dash_cells(
                      (1, 0): "", (1, 1): "NARROW", (1, 2): ""}
     assert len(engine.crops) == 4                     # 2 lines + 分值 + 三; no crop for dash or empty cells
     assert all(c.confidence >= 0.95 and not c.unreadable for c in table.cells)
-    widths = [c.shape[1] for c in engine.crops]
+    widths = [R._rec_width(c) for c in engine.crops]
     assert widths == sorted(widths)                    # handed over narrowest first
 
 
@@ -145,6 +145,15 @@ def test_cells_below_the_confidence_floor_are_unreadable():
     flags = {(c.row, c.col): (c.unreadable, round(c.confidence, 2)) for c in table.cells}
     assert flags[(0, 0)] == (True, 0.3) and flags[(0, 2)] == (False, R.DASH_CONFIDENCE)
     assert flags[(1, 0)] == (False, 1.0)
+
+
+def test_wide_crops_go_to_the_recogniser_in_small_chunks():
+    crops = [blank(40, 100)] * 10 + [blank(40, 2000)] * 3
+    engine = RecordingEngine()
+    calls = []
+    engine.recognize = lambda cs: (calls.append(len(cs)), [Recognition("x", 1.0)] * len(cs))[1]
+    assert R.recognize_in_width_order(crops, engine) == [("x", 1.0)] * 13
+    assert calls == [8, 2, 1, 1, 1]
 
 
 def test_reading_order_of_detected_boxes():
