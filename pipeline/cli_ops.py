@@ -34,6 +34,7 @@ def _quiet_prefect() -> None:
     # Before prefect is imported: its INFO lines would tear through the progress bar.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")  # 20 s is short on a busy host
 
 
 def ingest_command(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeline.objects import Cell, PageLayout, Table, TextLine
-from pipeline.text import label_key
+from pipeline.text import label_key, starts_with_label
 
 FORM_START_LABELS = ("项目名称",)
 
@@ -44,7 +44,7 @@ class FormRow:
     def find(self, *labels: str) -> RowCell | None:
         """First cell whose label text starts with one of ``labels``."""
         for rc in self.cells:
-            if any(rc.key.startswith(label) for label in labels):
+            if any(starts_with_label(rc.key, label) for label in labels):
                 return rc
         return None
 
@@ -89,7 +89,8 @@ def table_rows(table: Table) -> list[FormRow]:
 
 
 def starts_form(row: FormRow) -> bool:
-    return any(rc.starts_here and rc.key.startswith(FORM_START_LABELS) for rc in row.cells)
+    return any(rc.starts_here and starts_with_label(rc.key, label)
+               for rc in row.cells for label in FORM_START_LABELS)
 
 
 def split_forms(pages: list[PageLayout]) -> SplitResult:

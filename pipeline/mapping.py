@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pipeline.forms import FormRow, FormSlice, RowCell
 from pipeline.objects import Cell
 from pipeline.record import FieldSource, Form, Funds, FundsRow, Goals, Indicator, Project, Provenance, Total
-from pipeline.text import label_key, normalize_text
+from pipeline.text import match_label, normalize_text, starts_with_label
 
 PROJECT_LABELS = {
     "项目编码": "code", "项目编号": "code", "项目名称": "name", "绩效自评年度": "year",
@@ -134,7 +134,7 @@ def _source(form_slice: FormSlice) -> str:
 
 def _find_row(rows: list[FormRow], *labels: str) -> int | None:
     for index, row in enumerate(rows):
-        if any(rc.starts_here and rc.key.startswith(labels) for rc in row.cells):
+        if any(rc.starts_here and starts_with_label(rc.key, label) for rc in row.cells for label in labels):
             return index
     return None
 
@@ -171,8 +171,8 @@ def _project(rows: list[FormRow], reader: FieldReader) -> Project:
 
 
 def _project_label(rc: RowCell) -> str | None:
-    key = rc.key.replace("(元)", "")
-    return PROJECT_LABELS.get(key)
+    label = match_label(rc.key.replace("(元)", ""), PROJECT_LABELS, prefix=False)
+    return PROJECT_LABELS[label] if label else None
 
 
 def _project_value(name: str, rc: RowCell | None, reader: FieldReader):
@@ -189,10 +189,9 @@ def _project_value(name: str, rc: RowCell | None, reader: FieldReader):
 def _columns(header: FormRow, names: dict[str, str]) -> list[Column]:
     columns = []
     for rc in header.cells:
-        for label, name in names.items():
-            if rc.key.startswith(label) and all(c.name != name for c in columns):
-                columns.append(Column(name, rc.x0, rc.x1))
-                break
+        label = match_label(rc.key, names)
+        if label and all(c.name != names[label] for c in columns):
+            columns.append(Column(names[label], rc.x0, rc.x1))
     return columns
 
 
@@ -220,7 +219,8 @@ def _funds(header: FormRow, rows: list[FormRow], reader: FieldReader) -> tuple[F
     funds = Funds()
     printed_rates: dict[str, RowCell] = {}
     for row in rows:
-        label = next(((rc, name) for rc in row.cells for key, name in FUNDS_ROWS.items() if key in rc.key), None)
+        label = next(((rc, name) for rc in row.cells for key, name in FUNDS_ROWS.items()
+                      if _contains_label(rc.key, key)), None)
         if label is None:
             continue
         label_cell, row_name = label
@@ -235,6 +235,10 @@ def _funds(header: FormRow, rows: list[FormRow], reader: FieldReader) -> tuple[F
         setattr(funds, row_name, FundsRow(**values))
     ratio = _convert_ratio_rates(funds)
     return funds, ratio
+
+
+def _contains_label(key: str, label: str) -> bool:
+    return label in key or any(starts_with_label(key[i:], label) for i in range(max(0, len(key) - len(label)) + 1))
 
 
 def _convert_ratio_rates(funds: Funds) -> bool | None:

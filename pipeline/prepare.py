@@ -26,6 +26,8 @@ from typing import Callable
 import cv2
 import numpy as np
 
+RED_INK_MIN = 25   # red minus max(green, blue) above which a pixel is seal ink (or its halo)
+
 from pipeline import grid
 
 A4_LONG_IN = 11.69
@@ -99,18 +101,20 @@ def estimate_dpi(shape: tuple[int, int]) -> float:
 # ---------------------------------------------------------------- cleaning
 
 def suppress_red(bgr: np.ndarray) -> np.ndarray:
-    """Gray image with red (seal) ink turned to paper white; black ink under a seal stays.
+    """Gray image in which red (seal) ink turns light and black ink under a seal stays dark.
 
-    Reddish pixels take a value from their red channel, which is light for seal ink and dark
-    for black print beneath it (a mask-and-dilate would also wipe thin rulings under the ring).
+    Reddish pixels take their red channel, scaled so the paper stays paper: seal ink
+    reflects red like paper does, black print beneath it does not. Nothing is forced
+    to white, so no white halo is left around the seal and no stroke under it is cut.
     """
     b, g, r = cv2.split(bgr)
     redness = cv2.subtract(r, cv2.max(g, b))                  # saturates at 0
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-    lifted = cv2.max(gray, cv2.add(r, redness // 2))
-    out = np.where(redness > 30, lifted, gray)
-    out[(redness > 45) & (r > 140)] = 255
-    return out
+    paper_red = max(float(np.percentile(r, 90)), 1.0)
+    # a quarter of the redness on top lightens saturated seal ink, not the dark strokes under it
+    lifted = r.astype(np.float32) * (255.0 / paper_red) + 0.25 * redness.astype(np.float32)
+    red_as_gray = np.clip(lifted, 0, 255).astype(np.uint8)
+    return np.where(redness > RED_INK_MIN, red_as_gray, gray)
 
 
 def whiten_scanner_borders(gray: np.ndarray, small: np.ndarray, small_dpi: float

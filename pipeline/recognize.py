@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from pipeline.glyphs import restore_comparator
 from pipeline.objects import BBox, Table, TextLine
 from pipeline.ocr.base import OcrEngine
 
@@ -27,6 +28,8 @@ FALLBACK_TEXT_HEIGHT_PT = 10.0   # used when a page has no text line to measure
 MIN_TEXT_HEIGHT_PT = 4.0         # runs lower than this do not count when measuring text height
 INSET_PT = 1.2                   # shrink of a cell crop so its ruling lines stay out
 SPECKLE_AREA_PT2 = 0.5           # ink components smaller than this are noise
+DOT_AREA_PT2 = 2.0               # a dot-sized mark ("." "：" or dust) is smaller than this
+DOT_REACH_PT = 3.0               # punctuation stands closer than this to a glyph; dust may not
 RECOGNIZE_CHUNK = 64             # line crops per recogniser call at most
 REC_HEIGHT, REC_MIN_WIDTH = 48, 320   # the recogniser's input: height, and the width short crops are padded to
 CHUNK_WIDTH_BUDGET = 8 * 320     # crops × widest input width per recogniser call (bounds the memory peak)
@@ -69,6 +72,8 @@ def clean_ink(crop: np.ndarray, threshold: int, px_per_pt: float) -> CellInk:
     mask = _without_edge_rulings(raw, edge=max(3, int(round(2.5 * px_per_pt))))
     mask = _without_specks(mask, min_area=max(2.0, SPECKLE_AREA_PT2 * px_per_pt ** 2),
                            thin=max(3.0, 1.5 * px_per_pt))
+    mask = _without_isolated_dots(mask, dot_area=DOT_AREA_PT2 * px_per_pt ** 2,
+                                  reach=max(3, int(round(DOT_REACH_PT * px_per_pt))))
     gray = crop.copy()
     gray[raw & ~mask] = 255
     return CellInk(gray, mask)
@@ -85,6 +90,28 @@ def _without_edge_rulings(mask: np.ndarray, edge: int) -> np.ndarray:
         full = mask[:, cols].mean(axis=0) > 0.6
         mask[:, cols][:, full] = False
     return mask
+
+
+def _without_isolated_dots(mask: np.ndarray, dot_area: float, reach: int) -> np.ndarray:
+    """Drop dot-sized marks far from any glyph: scanner dust, not punctuation.
+
+    A decimal point or a colon sits next to the characters it belongs to; dust
+    that lands in the blank part of a cell would be read as '：' or '.'.
+    """
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return mask
+    small = stats[:, cv2.CC_STAT_AREA] < dot_area
+    small[0] = False
+    if not small[1:].any():
+        return mask
+    glyphs = np.isin(labels, np.flatnonzero(~small)[1:]) if (~small[1:]).any() else np.zeros_like(mask)
+    near = cv2.dilate(glyphs.astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
+    keep = ~small
+    for i in np.flatnonzero(small):
+        keep[i] = bool(near[labels == i].any())
+    keep[0] = False
+    return keep[labels]
 
 
 def _without_specks(mask: np.ndarray, min_area: float, thin: float) -> np.ndarray:
@@ -225,6 +252,7 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
     text_h = typical_text_height([ink.mask for ink in inks], px_per_pt)
 
     crops: list[np.ndarray] = []
+    masks: list[np.ndarray] = []
     owners: list[int] = []
     for index, (cell, ink) in enumerate(zip(table.cells, inks)):
         cell.text, cell.confidence, cell.unreadable = "", 1.0, False
@@ -235,11 +263,12 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
             continue
         for band in split_text_lines(ink.mask, text_h):
             crops.append(line_crop(ink, band, text_h))
+            masks.append(ink.mask[band[0]:band[1]])
             owners.append(index)
 
     texts: dict[int, list[str]] = {}
-    for owner, (text, conf) in zip(owners, recognize_in_width_order(crops, engine)):
-        texts.setdefault(owner, []).append(text)
+    for owner, mask, (text, conf) in zip(owners, masks, recognize_in_width_order(crops, engine)):
+        texts.setdefault(owner, []).append(restore_comparator(text, mask))
         cell = table.cells[owner]
         cell.confidence = min(cell.confidence, conf)
     for owner, parts in texts.items():

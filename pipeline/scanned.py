@@ -8,7 +8,11 @@ table, where titles (and ``附件1``) stand.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
 
 from pipeline import grid
 from pipeline.document import PdfSource
@@ -21,6 +25,7 @@ from pipeline.text import normalize_text
 log = logging.getLogger("selfeval.scanned")
 
 TITLE_BAND_PT = 90.0     # how far above a table a title may stand
+RULING_BAND_PT = 2.0     # a ruling's ink is erased within this distance of its grid line
 
 
 def default_engine() -> OcrEngine:
@@ -50,8 +55,9 @@ class ScannedPageReader:
         log.debug("%s page %d: rotation %d, skew %.2f°, %d tables", source.path.name, page_no,
                   prepared.rotation, prepared.skew_deg, len(tables))
         free_text: list[TextLine] = []
+        cells_image = erase_rulings(prepared.gray, tables, scale) if tables else prepared.gray
         for table in tables:
-            read_cells(prepared.gray, table, scale=scale, engine=self.ocr(),
+            read_cells(cells_image, table, scale=scale, engine=self.ocr(),
                        confidence_floor=self.confidence_floor)
             _normalize_cells(table)
         if tables:
@@ -71,9 +77,40 @@ class ScannedPageReader:
         return lines
 
 
+def erase_rulings(gray: np.ndarray, tables: list[Table], scale: float) -> np.ndarray:
+    """Whiten the ruling lines' own ink near the grid lines, so no line remnant enters a cell crop.
+
+    The ink mask follows the printed line (a warped or slightly skewed scan
+    bends it away from the straight grid line); limiting it to a band around
+    each grid line keeps text strokes elsewhere intact.
+    """
+    horizontal, vertical = grid.ruling_masks(gray, scale=scale)
+    band = max(2, int(round(RULING_BAND_PT / scale)))
+    near_lines = np.zeros(gray.shape[:2], dtype=bool)
+    for table in tables:
+        x0, x1 = int(table.bbox.x0 / scale) - band, int(table.bbox.x1 / scale) + band
+        y0, y1 = int(table.bbox.y0 / scale) - band, int(table.bbox.y1 / scale) + band
+        for y in table.row_edges:
+            near_lines[max(0, int(y / scale) - band):int(y / scale) + band + 1, max(0, x0):x1] = True
+        for x in table.col_edges:
+            near_lines[max(0, y0):y1, max(0, int(x / scale) - band):int(x / scale) + band + 1] = True
+    lines = cv2.dilate(((horizontal > 0) | (vertical > 0)).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    out = gray.copy()
+    out[lines & near_lines] = 255
+    return out
+
+
+DASH_RUN = re.compile(r"一{2,}")
+
+
 def _normalize_cells(table: Table) -> None:
     for cell in table.cells:
-        cell.text = normalize_text(cell.text) or ""
+        cell.text = fix_dash_runs(normalize_text(cell.text) or "")
+
+
+def fix_dash_runs(text: str) -> str:
+    """PP-OCR reads a printed '——' as '一一'; two 一 in a row are a dash in these forms."""
+    return DASH_RUN.sub(lambda m: "—" * len(m.group(0)), text)
 
 
 def _normalized(lines: list[TextLine]) -> list[TextLine]:

@@ -5,6 +5,8 @@ import re
 
 _WS = re.compile(r"\s+")
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
+# Ruling-line remnants and stray marks OCR puts around a label (never '一': it starts 一级指标).
+_LABEL_NOISE = "*＊:：—－-_|｜[]【】!！'\"“”‘’.,，。、"
 
 
 def normalize_text(text: str | None) -> str | None:
@@ -23,8 +25,42 @@ def normalize_text(text: str | None) -> str | None:
 
 
 def label_key(text: str | None) -> str:
-    """A cell's text reduced for label matching: no whitespace, '*', colons or brackets' spacing."""
+    """A cell's text reduced for label matching: no whitespace, full-width brackets folded,
+    and no '*', colons or ruling-line remnants around it."""
     if not text:
         return ""
-    key = _WS.sub("", text)
-    return key.strip("*＊:：").replace("（", "(").replace("）", ")")
+    key = _WS.sub("", text).replace("（", "(").replace("）", ")")
+    return key.strip(_LABEL_NOISE)
+
+
+def edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def starts_with_label(key: str, label: str) -> bool:
+    """``key`` starts with ``label``, allowing one misread character in labels of 4+ characters."""
+    if key.startswith(label):
+        return True
+    return len(label) >= 4 and edit_distance(key[:len(label)], label) <= 1
+
+
+def is_label(key: str, label: str) -> bool:
+    """``key`` is ``label`` (one misread character allowed in labels of 4+ characters)."""
+    return key == label or (len(label) >= 4 and abs(len(key) - len(label)) <= 1
+                            and edit_distance(key, label) <= 1)
+
+
+def match_label(key: str, labels, *, prefix: bool = True) -> str | None:
+    """The label ``key`` reads as: an exact match wins over a one-character misreading."""
+    labels = list(labels)
+    exact = [label for label in labels if (key.startswith(label) if prefix else key == label)]
+    if exact:
+        return max(exact, key=len)
+    near = starts_with_label if prefix else is_label
+    return next((label for label in labels if near(key, label)), None)

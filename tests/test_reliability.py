@@ -48,7 +48,8 @@ def test_kill_9_mid_ingest_then_new_run_processes_each_document_exactly_once(tmp
     inbox, out, lease_s = tmp_path / "inbox", tmp_path / "out", 3.0
     born_digital_inbox(inbox, 8)
     env = os.environ | {"PREFECT_HOME": str(tmp_path / "prefect"), "SELFEVAL_TEST_DELAY_S": "1.0",
-                        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_API_URL": ""}
+                        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_API_URL": "",
+                        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
     proc = subprocess.Popen([sys.executable, "-c", INGEST_IN_SUBPROCESS, str(inbox), str(out), sqlite_url, str(lease_s)],
                             cwd=ROOT, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -182,7 +183,8 @@ def test_two_ingest_workers_sharing_a_postgresql_ledger_never_double_process(tmp
     procs = []
     for worker in ("a", "b"):
         env = os.environ | {"PREFECT_HOME": str(tmp_path / f"prefect-{worker}"), "SELFEVAL_TEST_DELAY_S": "0.5",
-                            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_API_URL": ""}
+                            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_API_URL": "",
+                        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
         procs.append(subprocess.Popen(
             [sys.executable, "-c", INGEST_IN_SUBPROCESS, str(inbox), str(out), postgres_url, str(lease_s)],
             cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,

@@ -27,6 +27,10 @@ from pipeline.ocr.base import Recognition
 # the enumeration comma 、 comes out as the radical 丶 (never used in prose).
 PPOCR_CONFUSABLES = str.maketrans({"丶": "、"})
 
+# The manifest's paddle-format weights: this engine loads them whatever the
+# manifest's ``chosen`` is (ONNX weights go to ``paddle_onnx.PaddleOnnxEngine``).
+PADDLE_WEIGHTS = "ppocrv4-paddle"
+
 
 def recognitions_from_paddle(raw: Any, expected: int, *, fix_confusables: bool = True) -> list[Recognition]:
     """Convert ``PaddleOCR.ocr(crops, det=False)`` output, ``[[(text, score), ...]]``."""
@@ -81,7 +85,7 @@ class PaddleEngine:
     def load(self) -> "PaddleEngine":
         if self._ocr is None:
             started = time.perf_counter()
-            paths = self.paths or resolve_ocr_models()
+            paths = self.paths or resolve_ocr_models(PADDLE_WEIGHTS)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")   # paddle warns about ccache on import
                 from paddleocr import PaddleOCR
