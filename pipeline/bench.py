@@ -53,6 +53,8 @@ def run_bench(fixtures: Path, *, out: Path | None, shared: Path | None, ocr: str
         return 2
     out = out or Path(tempfile.mkdtemp(prefix="selfeval-bench-"))
     extractor = Extractor(ExtractOptions(ocr=ocr, grid=grid))
+    if ocr == "always" or any(group_of(pdf) != "born-digital" for pdf in pdfs):
+        console.print(f"OCR engine loaded in {extractor.warm_up():.1f} s (not counted below)")
     timings = [_extract_one(extractor, pdf, out, console) for pdf in pdfs]
     scorer = (shared or shared_dir()) / "spec" / "score.py"
     for group in sorted({t.group for t in timings}):

@@ -110,6 +110,15 @@ class Extractor:
             return False
         return len(source.glyphs(page_no)) < MIN_TEXT_GLYPHS
 
+    def warm_up(self) -> float:
+        """Load the OCR engine now (benchmarks time it apart); returns the seconds it took."""
+        import time
+        started = time.perf_counter()
+        engine = self._ocr_page_reader().ocr()
+        if hasattr(engine, "load"):
+            engine.load()
+        return time.perf_counter() - started
+
     def _ocr_page_reader(self) -> Callable:
         if self._ocr_reader is None:
             from pipeline.scanned import ScannedPageReader

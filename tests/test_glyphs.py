@@ -1,0 +1,46 @@
+"""The comparator glyph check, on glyphs rendered with the fonts forms are printed in (no OCR)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from pipeline.glyphs import comparator_of, first_glyph, glyph_count, restore_comparator
+
+FONTS = [p for p in (Path("/usr/share/fonts/truetype/arphic/uming.ttc"),
+                     Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+                     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")) if p.exists()]
+pytestmark = pytest.mark.skipif(not FONTS, reason="CJK fonts missing: run scripts/setup.sh")
+
+
+def line_mask(text: str, font: Path, size: int = 40) -> np.ndarray:
+    image = Image.new("L", (16 * size, 2 * size), 255)
+    ImageDraw.Draw(image).text((10, size // 4), text, font=ImageFont.truetype(str(font), size), fill=0)
+    ink = np.asarray(image) < 128
+    rows = np.flatnonzero(ink.any(axis=1))
+    return ink[rows[0]:rows[-1] + 1]
+
+
+@pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("printed, read, expected", [
+    ("≥95%", "95%", "≥95%"),        # the recogniser dropped the comparator
+    ("≥12", ">12", "≥12"),          # ... or read it as '>'
+    ("≤5", "5", "≤5"),
+    (">3", ">3", ">3"),
+    ("95%", "95%", "95%"),          # nothing to restore
+    ("2021年", "2021年", "2021年"),  # a 2 is no chevron
+    ("7天", "7天", "7天"),
+    ("1200", "1200", "1200"),
+])
+def test_restore_comparator(font, printed, read, expected):
+    assert restore_comparator(read, line_mask(printed, font)) == expected
+
+
+def test_glyph_geometry_helpers():
+    font = FONTS[0]
+    mask = line_mask("≥12", font)
+    assert glyph_count(mask) == 3
+    assert comparator_of(first_glyph(mask), mask.shape[0]) == ">="
+    assert comparator_of(first_glyph(line_mask("8", font)), mask.shape[0]) is None
