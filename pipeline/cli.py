@@ -99,10 +99,8 @@ def bench(
 
 
 def _register_ops() -> None:
-    try:
-        from pipeline import cli_ops
-    except ImportError:
-        return
+    from pipeline import cli_ops    # ingest / status / rerun: the ledger-backed commands
+
     cli_ops.register(app)
 
 

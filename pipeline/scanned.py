@@ -29,8 +29,9 @@ RULING_BAND_PT = 2.0     # a ruling's ink is erased within this distance of its 
 
 
 def default_engine() -> OcrEngine:
-    from pipeline.ocr.paddle import PaddleEngine
-    return PaddleEngine()
+    """The engine models/manifest.json chose by measurement."""
+    from pipeline.ocr import create_engine
+    return create_engine()
 
 
 @dataclass

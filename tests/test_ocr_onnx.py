@@ -12,7 +12,7 @@ import pytest
 from models.weights import ModelWeightsError, load_manifest, package_dir, resolve_ocr_models
 from pipeline.ocr import OcrEngine, Recognition, create_engine
 from pipeline.ocr.paddle import PaddleEngine
-from pipeline.ocr.paddle_onnx import PaddleOnnxEngine
+from pipeline.ocr.paddle_onnx import PaddleOnnxEngine, dictionary_chars, simplified_table
 from tests.test_ocr import DOWNLOAD_DIRS, files_under, render_line
 
 ONNX_ENGINES = sorted(name for name, spec in load_manifest()["engines"].items() if spec.get("format") == "onnx")
@@ -78,8 +78,36 @@ def test_missing_onnx_file_is_named(tmp_path):
 def test_the_manifest_records_the_measured_choice():
     manifest = load_manifest()
     assert manifest["chosen"] in manifest["engines"]
-    assert manifest["chosen"] in manifest["measured"]
+    figures = manifest["measured"]["bench_ocr"]["run1_recognize_py_at_00a4431"]
+    chosen, current = figures[manifest["chosen"]], figures["ppocrv4-paddle"]
+    assert chosen["cell_accuracy"] >= current["cell_accuracy"]
+    assert chosen["page_s_cpu_median"] < current["page_s_cpu_median"]
     assert resolve_ocr_models().engine == manifest["chosen"]
+
+
+# ---------------------------------------------------------------- traditional → simplified
+
+def _born_digital_text() -> str:
+    import pypdfium2 as pdfium
+
+    from tests.test_recognize import BORN_DIGITAL
+
+    texts = []
+    for pdf_path in sorted(BORN_DIGITAL.glob("*.pdf")):
+        for page in pdfium.PdfDocument(str(pdf_path)):
+            texts.append(page.get_textpage().get_text_range())
+    return "".join(texts)
+
+
+@pytest.mark.parametrize("name", ONNX_ENGINES)
+def test_traditional_forms_read_by_the_recogniser_become_simplified(name):
+    chars = dictionary_chars(resolve_ocr_models(name).rec_char_dict)
+    assert len(chars) == len(set(chars)) and "决" in chars and "決" in chars
+    table = simplified_table(chars)
+    assert "決維換結後".translate(table) == "决维换结后"     # what PP-OCRv6 tiny read on the fixtures
+    form_text = _born_digital_text()
+    assert len(form_text) > 5000
+    assert form_text.translate(table) == form_text      # simplified text is never touched
 
 
 # ---------------------------------------------------------------- factory (no model load)
