@@ -115,20 +115,45 @@ SYMBOL = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
 
 
 def restore_comparator(text: str, line_mask: np.ndarray) -> str:
-    """Fix a line's leading comparator from the first glyph's shape, when OCR lost or misread it."""
+    """Fix the comparators of a line from the glyphs' shapes, when OCR lost or misread them.
+
+    Chevron glyphs are found left to right; when their number matches the
+    comparator-like characters OCR returned (or one more, the first dropped in
+    front of a number), each takes the symbol its shape says (≥ ≤ > <).
+    """
     if not text:
         return text
-    starts_with_digit = text[0].isdigit()
-    if not (starts_with_digit or text[0] in READ_AS_COMPARATOR):
+    at = [i for i, char in enumerate(text) if char in READ_AS_COMPARATOR and (i == 0 or char not in "Vv")]
+    if not at and not text[0].isdigit():
         return text
-    if starts_with_digit and glyph_count(line_mask) <= len(text):
-        return text                         # every glyph is accounted for: nothing was dropped
-    glyph = first_glyph(line_mask)
-    op = comparator_of(glyph, _ink_height(line_mask))
-    if op is None:
+    height = _ink_height(line_mask)
+    ops = [op for op in (comparator_of(glyph, height) for glyph in glyphs_of(line_mask)) if op]
+    if not ops:
         return text
-    symbol = SYMBOL[op]
-    return symbol + text if starts_with_digit else symbol + text[1:]
+    chars = list(text)
+    if len(ops) == len(at) + 1 and text[0].isdigit() and glyph_count(line_mask) > len(text):
+        chars.insert(0, "")
+        at = [0] + [i + 1 for i in at]
+    if len(ops) != len(at):
+        return text
+    for index, op in zip(at, ops):
+        chars[index] = SYMBOL[op]
+    return "".join(chars)
+
+
+def glyphs_of(mask: np.ndarray) -> list[np.ndarray]:
+    """Every ink run between clear columns, trimmed to its rows, left to right."""
+    cols = mask.any(axis=0)
+    out, start = [], None
+    for x, inked in enumerate(list(cols) + [False]):
+        if inked and start is None:
+            start = x
+        elif not inked and start is not None:
+            piece = mask[:, start:x]
+            rows = np.flatnonzero(piece.any(axis=1))
+            out.append(piece[rows[0]:rows[-1] + 1])
+            start = None
+    return out
 
 
 def glyph_count(mask: np.ndarray) -> int:
@@ -140,3 +165,47 @@ def glyph_count(mask: np.ndarray) -> int:
 def _ink_height(mask: np.ndarray) -> int:
     rows = np.flatnonzero(mask.any(axis=1))
     return int(rows[-1] - rows[0] + 1) if len(rows) else 0
+
+
+def is_lone_slash(mask: np.ndarray, text_height: float) -> bool:
+    """One slanted stroke and nothing else: a '/' placeholder (the recogniser says '1' or '7')."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n != 2:
+        return False
+    x, y, w, h, _ = (int(v) for v in stats[1])
+    if h < 0.5 * text_height or w < 0.2 * h:
+        return False
+    ink = labels[y:y + h, x:x + w] == 1
+    band = max(1, h // 5)
+    top = float(np.mean(np.nonzero(ink[:band])[1]))
+    bottom = float(np.mean(np.nonzero(ink[h - band:])[1]))
+    middle = float(np.mean(np.nonzero(ink[h // 2 - band // 2: h // 2 + band // 2 + 1])[1]))
+    slanted = top - bottom >= 0.25 * h
+    straight = abs(middle - (top + bottom) / 2) <= 0.15 * h
+    thin = np.count_nonzero(ink) <= 0.45 * w * h
+    return bool(slanted and straight and thin)
+
+
+FULL_STOP_LOOKALIKES = set("0oO°")
+
+
+def restore_full_stop(text: str, line_mask: np.ndarray) -> str:
+    """A trailing '。' read as '0'/'o': the last glyph is a small ring sitting low after CJK text."""
+    if len(text) < 2 or text[-1] not in FULL_STOP_LOOKALIKES or not _is_cjk(text[-2]):
+        return text
+    cols = line_mask.any(axis=0)
+    if not cols.any():
+        return text
+    end = len(cols) - int(np.argmax(cols[::-1]))
+    start = end
+    while start > 0 and cols[start - 1]:
+        start -= 1
+    rows = np.flatnonzero(line_mask[:, start:end].any(axis=1))
+    height = _ink_height(line_mask)
+    small = (rows[-1] - rows[0] + 1) <= 0.55 * height
+    low = rows[0] >= 0.35 * height
+    return text[:-1] + "。" if small and low else text
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"

@@ -39,7 +39,9 @@ LEVEL1_BY_LEVEL2 = {
 NULL_MARKS = {"", "—", "-", "－", "–", "─", "/", "／", "无", "——"}
 UNREADABLE_MARK = re.compile(r"^#+$")
 NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-POINTS = re.compile(r"^(.*?)[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]$")
+POINTS = re.compile(r"^(.*?)[(（]\s*([\dOoCDlIS.]+)\s*分")
+OCR_DIGITS = str.maketrans("OoCDlIS", "0000115")   # inside '(…分)' only digits are printed
+LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
 TITLE_PREFIX = re.compile(r"^附件\s*\d*[:：]?")
 
 
@@ -121,7 +123,7 @@ def map_form(form_slice: FormSlice, *, form_index: int = 0, confidence_floor: fl
     if goals_at is not None:
         form.goals = _goals(rows, goals_at, reader)
     if indicators_at is not None:
-        _indicators(form, rows, indicators_at, reader)
+        _indicators(form, rows, indicators_at, reader, ocr="ocr" in form_slice.sources)
     form.provenance = Provenance(pages=form_slice.pages, source=_source(form_slice), fields=reader.sources)
     return MappedForm(form=form, unreadable=reader.unreadable, rate_printed_as_ratio=ratio)
 
@@ -285,19 +287,30 @@ def _goals(rows: list[FormRow], header_at: int, reader: FieldReader) -> Goals:
 
 
 def _split_points(text: str | None) -> tuple[str | None, float | None]:
+    """'产出指标 (50分)' -> ('产出指标', 50); OCR noise after the bracket is dropped."""
     if not text:
         return None, None
     match = POINTS.match(text)
     if match:
-        return normalize_text(match.group(1)), float(match.group(2))
+        digits = match.group(2).translate(OCR_DIGITS)
+        points = float(digits) if NUMBER.match(digits) else None
+        return normalize_text(match.group(1)), points
     return text, None
 
 
-def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldReader) -> None:
+def snap_label(text: str | None, known) -> str | None:
+    """An OCR reading one character off a template label is that label (printed odd labels stay)."""
+    if not text or text in known:
+        return text
+    label = match_label(text, known, prefix=False)
+    return label or text
+
+
+def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldReader, ocr: bool) -> None:
     columns = _columns(rows[header_at], INDICATOR_COLUMNS)
     header_cells = {id(rc.cell) for rc in rows[header_at].cells}
     body = rows[header_at + 1:]
-    total_at = _find_row(body, "总分")
+    total_at = _total_row(body, columns)
     data_rows = body if total_at is None else body[:total_at]
     if total_at is not None:
         total_cells = _cells_by_column(body[total_at], columns)
@@ -305,7 +318,7 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
                            score=reader.number("total.score", total_cells.get("score")))
     cell_rows = [_cells_by_column(row, columns, skip=header_cells) for row in data_rows]
     cell_rows = [cells for cells in cell_rows if _has_content(cells)]
-    levels = LevelFiller(cell_rows)
+    levels = LevelFiller(cell_rows, snap=ocr)
     for index, cells in enumerate(cell_rows):
         level1, level2 = levels.resolve(index)
         path = f"indicators[{index}]"
@@ -323,6 +336,19 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
     form.level1_weights = levels.weights()
 
 
+def _total_row(body: list[FormRow], columns: list[Column]) -> int | None:
+    """The 总分 row: by its label, or (label misread) by one cell spanning name, target and actual."""
+    by_label = _find_row(body, "总分")
+    if by_label is not None:
+        return by_label
+    spanned = [c for c in columns if c.name in ("name", "target", "actual")]
+    for index, row in enumerate(body):
+        for rc in row.cells:
+            if rc.starts_here and len(spanned) == 3 and all(_overlap(rc, c) > 0.5 * (c.x1 - c.x0) for c in spanned):
+                return index
+    return None
+
+
 def _has_content(cells: dict[str, RowCell]) -> bool:
     return any(cells.get(name) is not None and cells[name].text
                for name in ("name", "target", "actual", "weight", "score", "deviation"))
@@ -336,13 +362,25 @@ class LevelFiller:
     continues it at the top of the next table.
     """
 
-    def __init__(self, cell_rows: list[dict[str, RowCell]]):
+    def __init__(self, cell_rows: list[dict[str, RowCell]], snap: bool = False):
         self.rows = cell_rows
         printed1 = self._printed("level1")
-        self.level2 = self._fill_down(self._printed("level2"), block=printed1)
+        printed2 = self._printed("level2")
+        if snap:
+            printed1 = [self._snap_level1(text) for text in printed1]
+            printed2 = [snap_label(text, LEVEL1_BY_LEVEL2) for text in printed2]
+        self.level2 = self._fill_down(printed2, block=printed1)
         self.level1_printed = printed1
         self.level1 = self._fill_down(
             [text or LEVEL1_BY_LEVEL2.get(level2 or "") for text, level2 in zip(printed1, self.level2)])
+
+    @staticmethod
+    def _snap_level1(text: str | None) -> str | None:
+        name, points = _split_points(text)
+        snapped = snap_label(name, LEVEL1_NAMES)
+        if snapped == name or points is None:
+            return snapped if points is None else text
+        return f"{snapped}({points:g}分)"
 
     def _printed(self, name: str) -> list[str | None]:
         cells = [row.get(name) for row in self.rows]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pipeline.glyphs import restore_comparator
+from pipeline.glyphs import is_lone_slash, restore_comparator, restore_full_stop
 from pipeline.objects import BBox, Table, TextLine
 from pipeline.ocr.base import OcrEngine
 
@@ -261,6 +261,9 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
         if is_lone_dash(ink.mask, text_h):
             cell.text, cell.confidence = DASH, DASH_CONFIDENCE
             continue
+        if is_lone_slash(ink.mask, text_h):
+            cell.text, cell.confidence = "/", DASH_CONFIDENCE
+            continue
         for band in split_text_lines(ink.mask, text_h):
             crops.append(line_crop(ink, band, text_h))
             masks.append(ink.mask[band[0]:band[1]])
@@ -268,7 +271,7 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
 
     texts: dict[int, list[str]] = {}
     for owner, mask, (text, conf) in zip(owners, masks, recognize_in_width_order(crops, engine)):
-        texts.setdefault(owner, []).append(restore_comparator(text, mask))
+        texts.setdefault(owner, []).append(restore_full_stop(restore_comparator(text, mask), mask))
         cell = table.cells[owner]
         cell.confidence = min(cell.confidence, conf)
     for owner, parts in texts.items():

@@ -44,3 +44,37 @@ def test_glyph_geometry_helpers():
     assert glyph_count(mask) == 3
     assert comparator_of(first_glyph(mask), mask.shape[0]) == ">="
     assert comparator_of(first_glyph(line_mask("8", font)), mask.shape[0]) is None
+
+
+def glyph_mask(text: str, font: Path, size: int = 40) -> np.ndarray:
+    image = Image.new("L", (8 * size, 2 * size), 255)
+    ImageDraw.Draw(image).text((size // 2, size // 4), text, font=ImageFont.truetype(str(font), size), fill=0)
+    return np.asarray(image) < 128
+
+
+@pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("text, slash", [("/", True), ("1", False), ("7", False), ("l", False), ("0", False)])
+def test_lone_slash_is_told_from_one_and_seven(font, text, slash):
+    from pipeline.glyphs import is_lone_slash
+    assert is_lone_slash(glyph_mask(text, font), text_height=32) is slash
+
+
+@pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("printed, read, expected", [
+    ("未实施。", "未实施0", "未实施。"),     # a low small ring after CJK is a full stop
+    ("达到100", "达到100", "达到100"),       # a full-height 0 stays a digit
+])
+def test_trailing_full_stop(font, printed, read, expected):
+    from pipeline.glyphs import restore_full_stop
+    assert restore_full_stop(read, line_mask(printed, font)) == expected
+
+
+@pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("printed, read", [
+    ("≥100张；≥50份；≥10份", ">100张；>50份；≥10份"),   # every comparator of a compound, not only the first
+    ("离职率≤20%", "离职率<20%"),
+    ("大于50%", "大于50%"),
+    ("2021年12月前", "2021年12月前"),
+])
+def test_comparators_anywhere_in_the_line(font, printed, read):
+    assert restore_comparator(read, line_mask(printed, font)) == printed
