@@ -5,12 +5,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.atomic import write_bytes_atomic
 
 SCHEMA_VERSION = "1.0"
 Op = Optional[Literal[">=", "<=", ">", "<", "="]]
@@ -181,19 +181,9 @@ def document_status(forms: list[Form]) -> str:
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    """Write JSON next to its destination, fsync, then rename over it: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=1)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Serialise first (a value that cannot be written fails before the file is touched), then swap in."""
+    payload = (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    write_bytes_atomic(path, payload)
 
 
 def write_document(path: Path, document: Document) -> None:

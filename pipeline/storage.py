@@ -12,7 +12,6 @@ import fnmatch
 import hashlib
 import json
 import os
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
+
+from pipeline.atomic import write_bytes_atomic
 
 TEMP_PREFIX = ".selfeval-tmp-"
 VERSIONS_DIR = "versions"
@@ -135,17 +136,7 @@ def write_json_atomic(url: str, data: dict) -> None:
 
 
 def _write_local_atomic(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX + path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes_atomic(path, payload, temp_prefix=TEMP_PREFIX)
 
 
 def _write_remote_then_move(url: str, payload: bytes) -> None:

@@ -145,26 +145,23 @@ def _form_sum(form: Form, column: str) -> float:
     return _total(values)
 
 
-def _check_total_weight(context: _Context) -> Iterator[Issue]:
+def _check_form_sum(context: _Context, column: str, rule: str, tolerance: float, what: str) -> Iterator[Issue]:
+    """Funds + indicator weights (or scores) against the printed 总分 row."""
     form = context.form
-    printed = form.total.weight
-    if printed is None or context.any_unreadable(_form_sum_inputs(form, "weight")):
+    printed = getattr(form.total, column)
+    if printed is None or context.any_unreadable(_form_sum_inputs(form, column)):
         return
-    weight_sum = _form_sum(form, "weight")
-    if _differs(weight_sum, printed, EPSILON):
-        yield _error("total_weight", "total.weight",
-                     f"资金分值+指标分值 {_num(weight_sum)} ≠ 总分分值 {_num(printed)}")
+    total = _form_sum(form, column)
+    if _differs(total, printed, tolerance):
+        yield _error(rule, f"total.{column}", f"资金{what}+指标{what} {_num(total)} ≠ 总分{what} {_num(printed)}")
+
+
+def _check_total_weight(context: _Context) -> Iterator[Issue]:
+    return _check_form_sum(context, "weight", "total_weight", EPSILON, "分值")
 
 
 def _check_total_score(context: _Context) -> Iterator[Issue]:
-    form = context.form
-    printed = form.total.score
-    if printed is None or context.any_unreadable(_form_sum_inputs(form, "score")):
-        return
-    score_sum = _form_sum(form, "score")
-    if _differs(score_sum, printed, SCORE_SUM_TOLERANCE):
-        yield _error("total_score", "total.score",
-                     f"资金得分+指标得分 {_num(score_sum)} ≠ 总分得分 {_num(printed)}")
+    return _check_form_sum(context, "score", "total_score", SCORE_SUM_TOLERANCE, "得分")
 
 
 def _check_funds_breakdown(context: _Context) -> Iterator[Issue]:

@@ -57,3 +57,16 @@ def copy_truth(pdfs: list[Path], dest: Path) -> Path:
 
 def issue_keys(validation: dict) -> set[tuple[str, str, str]]:
     return {(i["rule"], i["severity"], i["path"]) for i in validation["issues"]}
+
+
+def extract_all(pdfs: list[Path], out: Path, extractor=None) -> dict[str, dict]:
+    """Extract every PDF to OUT/<stem>.json as the CLI would; return the written documents."""
+    from pipeline.extract import Extractor
+    from pipeline.record import write_document
+
+    extractor = extractor or Extractor()
+    docs = {}
+    for pdf in pdfs:
+        write_document(out / f"{pdf.stem}.json", extractor.extract(pdf, display_name=pdf.name))
+        docs[pdf.stem] = json.loads((out / f"{pdf.stem}.json").read_text(encoding="utf-8"))
+    return docs

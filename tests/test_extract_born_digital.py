@@ -7,21 +7,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.extract import Extractor
-from pipeline.record import write_document
-from tests.support import (BORN_DIGITAL, copy_truth, issue_keys, needs_fonts, needs_shared, schema_errors,
-                           score, truth_pairs)
+from tests.support import (BORN_DIGITAL, copy_truth, extract_all, issue_keys, needs_fonts, needs_shared,
+                           schema_errors, score, truth_pairs)
 
 pytestmark = needs_shared
-
-
-def extract_all(pdfs: list[Path], out: Path) -> dict[str, dict]:
-    extractor = Extractor()
-    docs = {}
-    for pdf in pdfs:
-        document = extractor.extract(pdf, display_name=pdf.name)
-        write_document(out / f"{pdf.stem}.json", document)
-        docs[pdf.stem] = json.loads((out / f"{pdf.stem}.json").read_text(encoding="utf-8"))
-    return docs
 
 
 def assert_exact(summary: dict) -> None:
@@ -108,7 +97,5 @@ def test_camelot_grid_backend_reads_the_same(tmp_path):
     from pipeline.extract import ExtractOptions
 
     pdfs = truth_pairs(BORN_DIGITAL)[:2]
-    extractor = Extractor(ExtractOptions(grid="camelot"))
-    for pdf in pdfs:
-        write_document(tmp_path / "out" / f"{pdf.stem}.json", extractor.extract(pdf, display_name=pdf.name))
+    extract_all(pdfs, tmp_path / "out", Extractor(ExtractOptions(grid="camelot")))
     assert_exact(score(copy_truth(pdfs, tmp_path / "truth"), tmp_path / "out"))

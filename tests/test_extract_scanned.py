@@ -5,9 +5,7 @@ import json
 
 import pytest
 
-from pipeline.extract import Extractor
-from pipeline.record import write_document
-from tests.support import SCANNED, copy_truth, needs_shared, schema_errors, score
+from tests.support import SCANNED, copy_truth, extract_all, needs_shared, schema_errors, score
 
 pytestmark = [pytest.mark.ocr, needs_shared]
 
@@ -16,13 +14,7 @@ pytestmark = [pytest.mark.ocr, needs_shared]
 def scanned_run(tmp_path_factory):
     pdfs = sorted(SCANNED.glob("*.pdf"))
     out = tmp_path_factory.mktemp("scan-out")
-    extractor = Extractor()
-    docs = {}
-    for pdf in pdfs:
-        document = extractor.extract(pdf, display_name=pdf.name)
-        write_document(out / f"{pdf.stem}.json", document)
-        docs[pdf.stem] = json.loads((out / f"{pdf.stem}.json").read_text(encoding="utf-8"))
-    return docs, out, pdfs
+    return extract_all(pdfs, out), out, pdfs
 
 
 def test_scanned_outputs_are_schema_valid_and_from_ocr(scanned_run):
