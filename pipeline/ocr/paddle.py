@@ -21,6 +21,7 @@ import numpy as np
 from models.weights import OcrModelPaths, resolve_ocr_models
 from pipeline.objects import BBox
 from pipeline.ocr.base import Recognition
+from pipeline.ocr.confidence import weakest_character_decoder
 
 
 # Characters PP-OCRv4 systematically emits for another one in these forms:
@@ -101,6 +102,8 @@ class PaddleEngine:
                 det_limit_type="max", det_limit_side_len=self.det_limit_side_len,
             )
             self.paths = paths
+            recognizer = self._ocr.text_recognizer
+            recognizer.postprocess_op = weakest_character_decoder(recognizer.postprocess_op)
             self.load_seconds = time.perf_counter() - started
         return self
 
