@@ -79,25 +79,23 @@ class ScannedPageReader:
 
 
 def erase_rulings(gray: np.ndarray, tables: list[Table], scale: float) -> np.ndarray:
-    """Whiten the ruling lines' own ink near the grid lines, so no line remnant enters a cell crop.
+    """Whiten the ruling lines' own ink along the cells' borders, so no line remnant enters a crop.
 
     The ink mask follows the printed line (a warped or slightly skewed scan
-    bends it away from the straight grid line); limiting it to a band around
-    each grid line keeps text strokes elsewhere intact.
+    bends it away from the straight border); limiting it to a band along the
+    borders of the cells that exist keeps text elsewhere intact, also inside
+    merged cells that a grid line of other rows would cross.
     """
     horizontal, vertical = grid.ruling_masks(gray, scale=scale)
     band = max(2, int(round(RULING_BAND_PT / scale)))
-    near_lines = np.zeros(gray.shape[:2], dtype=bool)
+    near_borders = np.zeros(gray.shape[:2], dtype=np.uint8)
     for table in tables:
-        x0, x1 = int(table.bbox.x0 / scale) - band, int(table.bbox.x1 / scale) + band
-        y0, y1 = int(table.bbox.y0 / scale) - band, int(table.bbox.y1 / scale) + band
-        for y in table.row_edges:
-            near_lines[max(0, int(y / scale) - band):int(y / scale) + band + 1, max(0, x0):x1] = True
-        for x in table.col_edges:
-            near_lines[max(0, y0):y1, max(0, int(x / scale) - band):int(x / scale) + band + 1] = True
+        for cell in table.cells:
+            x0, y0, x1, y1 = (int(round(v / scale)) for v in (cell.bbox.x0, cell.bbox.y0, cell.bbox.x1, cell.bbox.y1))
+            cv2.rectangle(near_borders, (x0, y0), (x1, y1), 1, thickness=2 * band + 1)
     lines = cv2.dilate(((horizontal > 0) | (vertical > 0)).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     out = gray.copy()
-    out[lines & near_lines] = 255
+    out[lines & (near_borders > 0)] = 255
     return out
 
 
