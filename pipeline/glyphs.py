@@ -141,6 +141,23 @@ def restore_comparator(text: str, line_mask: np.ndarray) -> str:
     return "".join(chars)
 
 
+BARE_COMPARATORS = set(">＞》〉›<＜《〈‹")
+
+
+def comparator_doubtful(text: str, line_mask: np.ndarray) -> bool:
+    """A bare '>'/'<' that no chevron glyph without a bar confirms: the reading may have lost a '≥'/'≤'.
+
+    Forms print ≥/≤ twenty times as often as >/<, so an unconfirmed bare
+    comparator goes to review rather than out as a different target.
+    """
+    bare = sum(char in BARE_COMPARATORS for char in text)
+    if not bare:
+        return False
+    height = _ink_height(line_mask)
+    confirmed = sum(comparator_of(glyph, height) in (">", "<") for glyph in glyphs_of(line_mask))
+    return bare > confirmed
+
+
 def glyphs_of(mask: np.ndarray) -> list[np.ndarray]:
     """Every ink run between clear columns, trimmed to its rows, left to right."""
     cols = mask.any(axis=0)

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pipeline.glyphs import is_lone_slash, restore_comparator, restore_full_stop
+from pipeline.glyphs import comparator_doubtful, is_lone_slash, restore_comparator, restore_full_stop
 from pipeline.objects import BBox, Table, TextLine
 from pipeline.ocr.base import OcrEngine
 
 DASH = "—"
 DASH_CONFIDENCE = 0.99
+DOUBTFUL_CONFIDENCE = 0.3        # a reading the glyph checks contradict: below any floor
 # Line confidence is the weakest character's probability (pipeline/ocr/confidence.py); on the
 # simulated scans a floor of 0.6 catches 70 % of the wrong fields and flags 3 % of the right ones.
 DEFAULT_CONFIDENCE_FLOOR = 0.6
@@ -273,7 +274,10 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
 
     texts: dict[int, list[str]] = {}
     for owner, mask, (text, conf) in zip(owners, masks, recognize_in_width_order(crops, engine)):
-        texts.setdefault(owner, []).append(restore_full_stop(restore_comparator(text, mask), mask))
+        text = restore_full_stop(restore_comparator(text, mask), mask)
+        if comparator_doubtful(text, mask):
+            conf = min(conf, DOUBTFUL_CONFIDENCE)
+        texts.setdefault(owner, []).append(text)
         cell = table.cells[owner]
         cell.confidence = min(cell.confidence, conf)
     for owner, parts in texts.items():

@@ -78,3 +78,11 @@ def test_trailing_full_stop(font, printed, read, expected):
 ])
 def test_comparators_anywhere_in_the_line(font, printed, read):
     assert restore_comparator(read, line_mask(printed, font)) == printed
+
+
+@pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
+def test_bare_comparator_needs_a_bare_chevron(font):
+    from pipeline.glyphs import comparator_doubtful
+    assert not comparator_doubtful(">3", line_mask(">3", font))
+    assert comparator_doubtful(">3", line_mask("≥3", font)) or restore_comparator(">3", line_mask("≥3", font)) == "≥3"
+    assert not comparator_doubtful("≥3", line_mask("≥3", font))
