@@ -8,8 +8,9 @@ import pytest
 
 from pipeline.record import Form, FundsRow, Indicator
 from pipeline.validate import validate_form
+from pipeline.paths import shared_dir
 
-TRUTH_DIR = Path("/work/shared/truth")
+TRUTH_DIR = shared_dir() / "truth"
 
 
 def _truth_forms() -> list[tuple[str, dict]]:
