@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal, Protocol
+from typing import Literal, Protocol
 
 from pipeline import grid, textlayer
 from pipeline.document import PdfOpenError, PdfSource, sha256_file
@@ -58,7 +58,7 @@ def read_text_layer_page(source: PdfSource, page_no: int, grid_backend: str = "o
 class Extractor:
     """Extracts documents; holds the OCR engine (loaded on first scanned page), one per process."""
     options: ExtractOptions = field(default_factory=ExtractOptions)
-    _ocr_reader: Callable | None = field(default=None, init=False, repr=False)
+    _ocr_reader: PageReader | None = field(default=None, init=False, repr=False)
 
     def extract(self, path: str | Path, *, display_name: str | None = None) -> Document:
         path = Path(path)
@@ -120,7 +120,7 @@ class Extractor:
             engine.load()
         return time.perf_counter() - started
 
-    def _ocr_page_reader(self) -> Callable:
+    def _ocr_page_reader(self) -> PageReader:
         if self._ocr_reader is None:
             from pipeline.scanned import ScannedPageReader
             self._ocr_reader = ScannedPageReader(dpi=self.options.dpi, confidence_floor=self.options.confidence_floor)

@@ -41,20 +41,9 @@ class FormRow:
     grid_row: int
     cells: list[RowCell]
 
-    def find(self, *labels: str) -> RowCell | None:
-        """First cell whose label text starts with one of ``labels``."""
-        for rc in self.cells:
-            if any(starts_with_label(rc.key, label) for label in labels):
-                return rc
-        return None
-
     def right_of(self, rc: RowCell) -> RowCell | None:
         later = [other for other in self.cells if other.x0 >= rc.x1 - 1e-6]
         return min(later, key=lambda other: other.x0) if later else None
-
-    @property
-    def texts(self) -> list[str]:
-        return [rc.text for rc in self.cells]
 
 
 @dataclass

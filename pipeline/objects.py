@@ -60,13 +60,6 @@ class TextLine:
     confidence: float = 1.0
 
 
-@dataclass(frozen=True)
-class Ruling:
-    """The grid of a ruled table: sorted x positions of vertical lines and y positions of horizontal ones."""
-    xs: tuple[float, ...]
-    ys: tuple[float, ...]
-
-
 @dataclass
 class Cell:
     """A (possibly merged) cell of a ruled table, with explicit spans as in docling."""
@@ -111,13 +104,6 @@ class Table:
             if cell.row <= row < cell.end_row and cell.col <= col < cell.end_col:
                 return cell
         return None
-
-
-@dataclass
-class PageText:
-    """Loose text on a page outside any table (titles, 附件1, notes)."""
-    page: int
-    lines: list[TextLine] = field(default_factory=list)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from pipeline.objects import BBox, Cell, Glyph, Table, TextLine
+from pipeline.objects import Cell, Glyph, Table, TextLine
 from pipeline.text import normalize_text
 
 
@@ -103,6 +103,3 @@ def loose_lines(glyphs: list[Glyph]) -> list[TextLine]:
             out.append(TextLine(text=text, bbox=bbox, confidence=1.0))
     return out
 
-
-def glyphs_in(glyphs: list[Glyph], box: BBox) -> list[Glyph]:
-    return [g for g in glyphs if box.contains_point(g.bbox.cx, g.bbox.cy)]
