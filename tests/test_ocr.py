@@ -121,9 +121,8 @@ def test_engine_recognises_chinese_offline_without_writing_downloads(offline_eng
     assert not (Path.home() / ".paddleocr").exists() or not any((Path.home() / ".paddleocr").rglob("*.pdiparams"))
 
 
-@pytest.mark.ocr
-def test_engine_detects_text_lines_in_a_region(offline_engine_load):
-    engine, _, _ = offline_engine_load
+def assert_detects_title_lines(engine) -> None:
+    """A region with '附件1' above a title: the detector finds the two lines where they are."""
     top, bottom = render_line("附件1"), render_line("项目支出绩效自评表", size=36)
     page = np.full((200, 600), 255, np.uint8)
     page[20:20 + top.shape[0], 30:30 + top.shape[1]] = top
@@ -132,6 +131,12 @@ def test_engine_detects_text_lines_in_a_region(offline_engine_load):
     assert len(boxes) == 2
     assert boxes[0].y1 < 110 and boxes[1].y0 > 60
     assert math.isclose(boxes[1].cx, 100 + bottom.shape[1] / 2, abs_tol=15)
+
+
+@pytest.mark.ocr
+def test_engine_detects_text_lines_in_a_region(offline_engine_load):
+    engine, _, _ = offline_engine_load
+    assert_detects_title_lines(engine)
 
 
 @pytest.mark.ocr

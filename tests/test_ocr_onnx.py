@@ -13,7 +13,7 @@ from models.weights import ModelWeightsError, load_manifest, package_dir, resolv
 from pipeline.ocr import OcrEngine, Recognition, create_engine
 from pipeline.ocr.paddle import PaddleEngine
 from pipeline.ocr.paddle_onnx import PaddleOnnxEngine, dictionary_chars, simplified_table
-from tests.test_ocr import DOWNLOAD_DIRS, files_under, render_line
+from tests.test_ocr import DOWNLOAD_DIRS, assert_detects_title_lines, files_under, render_line
 
 ONNX_ENGINES = sorted(name for name, spec in load_manifest()["engines"].items() if spec.get("format") == "onnx")
 CHOSEN = load_manifest()["chosen"]
@@ -170,13 +170,7 @@ def test_onnx_engine_runs_on_onnxruntime_with_the_configured_threads(offline_onn
 @pytest.mark.ocr
 def test_onnx_engine_detects_text_lines_in_a_region(offline_onnx_load):
     engine, *_ = offline_onnx_load
-    top, bottom = render_line("附件1"), render_line("项目支出绩效自评表", size=36)
-    page = np.full((200, 600), 255, np.uint8)
-    page[20:20 + top.shape[0], 30:30 + top.shape[1]] = top
-    page[110:110 + bottom.shape[0], 100:100 + bottom.shape[1]] = bottom
-    boxes = sorted(engine.detect(page), key=lambda b: b.y0)
-    assert len(boxes) == 2
-    assert boxes[0].y1 < 110 and boxes[1].y0 > 60
+    assert_detects_title_lines(engine)
 
 
 @pytest.mark.ocr
