@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pipeline.forms import FormRow, FormSlice, RowCell
 from pipeline.objects import Cell
 from pipeline.record import FieldSource, Form, Funds, FundsRow, Goals, Indicator, Project, Provenance, Total
-from pipeline.text import match_label, normalize_text, starts_with_label
+from pipeline.text import find_label, match_label, normalize_text, starts_with_label
 
 PROJECT_LABELS = {
     "项目编码": "code", "项目编号": "code", "项目名称": "name", "绩效自评年度": "year",
@@ -188,13 +188,49 @@ def _project_value(name: str, rc: RowCell | None, reader: FieldReader):
     return text
 
 
-def _columns(header: FormRow, names: dict[str, str]) -> list[Column]:
-    columns = []
+def _columns(header: FormRow, names: dict[str, str], below: list[FormRow] = ()) -> list[Column]:
+    """Column x-ranges from the header's labels.
+
+    A header cell holding several labels (a faint ruling between them was
+    not found) is split at the cell borders of the rows below it.
+    """
+    columns: list[Column] = []
     for rc in header.cells:
-        label = match_label(rc.key, names)
-        if label and all(c.name != names[label] for c in columns):
-            columns.append(Column(names[label], rc.x0, rc.x1))
+        labels = _labels_in(rc.key, names)
+        if len(labels) > 1:
+            edges = _split_edges(rc, len(labels), below)
+            spans = list(zip(edges, edges[1:]))
+        else:
+            label = find_label(rc.key, names)
+            labels, spans = ([label], [(rc.x0, rc.x1)]) if label else ([], [])
+        for label, (x0, x1) in zip(labels, spans):
+            if all(c.name != names[label] for c in columns):
+                columns.append(Column(names[label], x0, x1))
     return columns
+
+
+def _labels_in(key: str, names: dict[str, str]) -> list[str]:
+    found = sorted((key.find(label), label) for label in names if label in key)
+    # a label inside a longer one found at the same place (分值 in 总分值) is not a second label
+    out: list[str] = []
+    for at, label in found:
+        if out and at < key.find(out[-1]) + len(out[-1]):
+            continue
+        out.append(label)
+    return out
+
+
+def _split_edges(rc: RowCell, parts: int, below: list[FormRow]) -> list[float]:
+    inner = sorted({round(other.x0, 3) for row in below for other in row.cells
+                    if rc.x0 + 0.005 < other.x0 < rc.x1 - 0.005})
+    merged: list[float] = []
+    for x in inner:
+        if not merged or x - merged[-1] > 0.005:
+            merged.append(x)
+    if len(merged) != parts - 1:
+        step = (rc.x1 - rc.x0) / parts
+        merged = [rc.x0 + step * k for k in range(1, parts)]
+    return [rc.x0, *merged, rc.x1]
 
 
 def _overlap(rc: RowCell, column: Column) -> float:
@@ -217,7 +253,7 @@ def _cells_by_column(row: FormRow, columns: list[Column], skip: set[int] = froze
 
 
 def _funds(header: FormRow, rows: list[FormRow], reader: FieldReader) -> tuple[Funds, bool | None]:
-    columns = _columns(header, FUNDS_COLUMNS)
+    columns = _columns(header, FUNDS_COLUMNS, rows)
     funds = Funds()
     printed_rates: dict[str, RowCell] = {}
     for row in rows:
@@ -307,7 +343,7 @@ def snap_label(text: str | None, known) -> str | None:
 
 
 def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldReader, ocr: bool) -> None:
-    columns = _columns(rows[header_at], INDICATOR_COLUMNS)
+    columns = _columns(rows[header_at], INDICATOR_COLUMNS, rows[header_at + 1:header_at + 6])
     header_cells = {id(rc.cell) for rc in rows[header_at].cells}
     body = rows[header_at + 1:]
     total_at = _total_row(body, columns)

@@ -64,3 +64,23 @@ def match_label(key: str, labels, *, prefix: bool = True) -> str | None:
         return max(exact, key=len)
     near = starts_with_label if prefix else is_label
     return next((label for label in labels if near(key, label)), None)
+
+
+def find_label(key: str, labels) -> str | None:
+    """The label a header cell reads as, even with OCR noise around it (a signature stroke, a seal).
+
+    An exact prefix wins; then the longest label found anywhere in the cell; then one
+    found anywhere with a single misread character (labels of 4+ characters).
+    """
+    labels = list(labels)
+    label = match_label(key, labels)
+    if label:
+        return label
+    inside = [label for label in labels if label in key]
+    if inside:
+        return max(inside, key=len)
+    for label in labels:
+        if len(label) >= 4 and any(edit_distance(key[i:i + len(label)], label) <= 1
+                                   for i in range(1, max(1, len(key) - len(label)) + 1)):
+            return label
+    return None

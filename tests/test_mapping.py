@@ -127,3 +127,20 @@ def test_empty_merged_level_part_takes_its_continuation_text():
 ])
 def test_parse_number(text, expected):
     assert parse_number(text) == expected
+
+
+def test_header_labels_survive_ocr_noise_and_a_missing_ruling():
+    """A signature over the header, and two header labels in one cell (their ruling too faint to find)."""
+    from pipeline.text import find_label
+    from pipeline.mapping import INDICATOR_COLUMNS
+
+    assert find_label("口年度指标填A", INDICATOR_COLUMNS) == "年度指标值"
+    assert find_label("L实际完成值=", INDICATOR_COLUMNS) == "实际完成值"
+    assert find_label("I分值1", INDICATOR_COLUMNS) == "分值"
+    header = [list(r) for r in HEADER_B]
+    header[9] = [("年度绩效指标", 1, 3), "一级指标", "二级指标", "三级指标", ("年度指标值实际完成值", 2), "分值", "得分",
+                 "偏差原因分析及改进措施"]
+    pages = two_page_form()
+    pages[0].tables = [make_table(1, header)]
+    form = map_form(split_forms(pages).forms[0]).form
+    assert (form.indicators[0].target, form.indicators[0].actual) == ("15000", "15005")
