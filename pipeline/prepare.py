@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 RED_INK_MIN = 25   # red minus max(green, blue) above which a pixel is seal ink (or its halo)
+BLUE_INK_MIN = 35  # blue minus max(green, red) above which a pixel is ballpoint ink
 
 from pipeline import grid
 
@@ -101,7 +102,7 @@ def estimate_dpi(shape: tuple[int, int]) -> float:
 # ---------------------------------------------------------------- cleaning
 
 def suppress_red(bgr: np.ndarray) -> np.ndarray:
-    """Gray image in which red (seal) ink turns light and black ink under a seal stays dark.
+    """Gray image in which red (seal) and blue (pen) ink turn light and black ink under them stays dark.
 
     Reddish pixels take their red channel, scaled so the paper stays paper: seal ink
     reflects red like paper does, black print beneath it does not. Nothing is forced
@@ -114,7 +115,11 @@ def suppress_red(bgr: np.ndarray) -> np.ndarray:
     # a quarter of the redness on top lightens saturated seal ink, not the dark strokes under it
     lifted = r.astype(np.float32) * (255.0 / paper_red) + 0.25 * redness.astype(np.float32)
     red_as_gray = np.clip(lifted, 0, 255).astype(np.uint8)
-    return np.where(redness > RED_INK_MIN, red_as_gray, gray)
+    out = np.where(redness > RED_INK_MIN, red_as_gray, gray)
+    # blue ballpoint (signatures, ticks) over print: black print has no blueness, so it stays
+    blueness = cv2.subtract(b, cv2.max(g, r))
+    out[blueness > BLUE_INK_MIN] = np.uint8(min(255.0, paper_red))
+    return out
 
 
 def whiten_scanner_borders(gray: np.ndarray, small: np.ndarray, small_dpi: float
