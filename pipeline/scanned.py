@@ -102,9 +102,12 @@ def erase_rulings(gray: np.ndarray, tables: list[Table], scale: float) -> np.nda
 DASH_RUN = re.compile(r"一{2,}")
 
 
+STRAY_MARKS = "·・`'"     # dust and pen dots OCR reads at a cell's edge; never a value's first or last character
+
+
 def _normalize_cells(table: Table) -> None:
     for cell in table.cells:
-        cell.text = fix_dash_runs(normalize_text(cell.text) or "")
+        cell.text = fix_dash_runs(normalize_text(cell.text) or "").strip(STRAY_MARKS)
 
 
 def fix_dash_runs(text: str) -> str:
