@@ -8,7 +8,6 @@ in the calling process with that process's own cached Extractor.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import multiprocessing
 import os
@@ -17,6 +16,8 @@ import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+
+from pipeline.hashing import sha256_or_zero
 
 DEFAULT_EXTRACTOR = "pipeline.extract:Extractor"
 MAX_TASKS_PER_CHILD = 200
@@ -58,7 +59,7 @@ def _process_extractor(extractor_path: str):
 def extract_file(local_path: str, display_name: str, expected_sha256: str,
                  extractor_path: str = DEFAULT_EXTRACTOR) -> Extraction:
     """Extract one local file; never raises for a bad document."""
-    actual = _sha256(local_path)
+    actual = sha256_or_zero(local_path)
     if actual != expected_sha256:
         return _failed_extraction(display_name, actual, "input",
                                   f"the file at {display_name} changed since it was registered "
@@ -84,15 +85,7 @@ def _failed_extraction(display_name: str, sha256: str, stage: str, message: str)
                       error_message=message, worker_pid=os.getpid(), worker_peak_rss_mb=peak_rss_mb())
 
 
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    except OSError:
-        return "0" * 64
-    return digest.hexdigest()
+
 
 
 def peak_rss_mb() -> float:

@@ -5,7 +5,6 @@ with a reason a person understands; nothing else escapes.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +20,6 @@ PDF_MAGIC = b"%PDF-"
 
 class PdfOpenError(Exception):
     """The file is not a PDF this pipeline can read; ``str(err)`` says why."""
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

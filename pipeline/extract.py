@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from pipeline import grid, textlayer
-from pipeline.document import PdfOpenError, PdfSource, sha256_file
+from pipeline.document import PdfOpenError, PdfSource
 from pipeline.forms import split_forms
+from pipeline.hashing import sha256_or_zero
 from pipeline.mapping import map_form
 from pipeline.measures import parse_measure
 from pipeline.objects import PageLayout
@@ -62,7 +63,7 @@ class Extractor:
 
     def extract(self, path: str | Path, *, display_name: str | None = None) -> Document:
         path = Path(path)
-        info = DocumentInfo(file=display_name or str(path), sha256=_sha256_or_zero(path))
+        info = DocumentInfo(file=display_name or str(path), sha256=sha256_or_zero(path))
         try:
             with PdfSource(path) as source:
                 info.page_count = source.page_count
@@ -142,13 +143,6 @@ def build_form(form_slice, index: int, confidence_floor: float) -> Form:
 def extract_pdf(path: str | Path, *, display_name: str | None = None,
                 options: ExtractOptions | None = None) -> Document:
     return Extractor(options or ExtractOptions()).extract(path, display_name=display_name)
-
-
-def _sha256_or_zero(path: Path) -> str:
-    try:
-        return sha256_file(path)
-    except OSError:
-        return "0" * 64
 
 
 def _failed(info: DocumentInfo, stage: str, message: str) -> Document:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import fnmatch
-import hashlib
 import json
 import os
 import time
@@ -21,6 +20,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from pipeline.atomic import write_bytes_atomic
+from pipeline.hashing import sha256_stream
 
 TEMP_PREFIX = ".selfeval-tmp-"
 VERSIONS_DIR = "versions"
@@ -78,11 +78,8 @@ def list_inbox(inbox: str, pattern: str = "*.pdf") -> list[InboxFile]:
 
 
 def sha256_of(url: str) -> str:
-    digest = hashlib.sha256()
     with fsspec.open(url, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return sha256_stream(fh)
 
 
 def exists(url: str) -> bool:
