@@ -8,6 +8,7 @@ not lose the rest, and a file that cannot be read at all ends as a
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
@@ -86,7 +87,7 @@ class Extractor:
         forms = []
         for index, form_slice in enumerate(split.forms):
             try:
-                forms.append(build_form(form_slice, index, self.options.confidence_floor))
+                forms.append(build_form(form_slice, index))
             except Exception as err:
                 page = form_slice.pages[0] if form_slice.pages else None
                 log.exception("%s page %s: mapping form %d failed", info.file, page, index)
@@ -114,7 +115,6 @@ class Extractor:
 
     def warm_up(self) -> float:
         """Load the OCR engine now (benchmarks time it apart); returns the seconds it took."""
-        import time
         started = time.perf_counter()
         engine = self._ocr_page_reader().ocr()
         if hasattr(engine, "load"):
@@ -128,8 +128,8 @@ class Extractor:
         return self._ocr_reader
 
 
-def build_form(form_slice, index: int, confidence_floor: float) -> Form:
-    mapped = map_form(form_slice, form_index=index, confidence_floor=confidence_floor)
+def build_form(form_slice, index: int) -> Form:
+    mapped = map_form(form_slice, form_index=index)
     form = mapped.form
     for row in form.indicators:
         row.target_measure = parse_measure(row.target)

@@ -17,16 +17,9 @@ MIN_CHEVRON_RATIO = 0.6    # width / height of a comparator's chevron; digits ar
 
 
 def first_glyph(mask: np.ndarray) -> np.ndarray | None:
-    """The columns of the first glyph of a line mask (ink up to the first clear column gap)."""
-    cols = mask.any(axis=0)
-    if not cols.any():
-        return None
-    start = int(np.argmax(cols))
-    end = start
-    while end < len(cols) and cols[end]:
-        end += 1
-    rows = np.flatnonzero(mask[:, start:end].any(axis=1))
-    return mask[rows[0]:rows[-1] + 1, start:end]
+    """The first glyph of a line mask (ink up to the first clear column gap), trimmed to its rows."""
+    glyphs = glyphs_of(mask)
+    return glyphs[0] if glyphs else None
 
 
 def comparator_of(glyph: np.ndarray, line_height: int) -> str | None:

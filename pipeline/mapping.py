@@ -60,10 +60,13 @@ class MappedForm:
 
 
 class FieldReader:
-    """Reads values out of cells and records where each came from."""
+    """Reads values out of cells and records where each came from.
 
-    def __init__(self, confidence_floor: float):
-        self.confidence_floor = confidence_floor
+    Whether a cell is readable was decided where it was read (``Cell.unreadable``,
+    set by the recogniser against its confidence floor); it is only carried here.
+    """
+
+    def __init__(self):
         self.sources: dict[str, FieldSource] = {}
         self.unreadable: dict[str, str] = {}
 
@@ -73,7 +76,7 @@ class FieldReader:
         cell = rc.cell
         self.sources[path] = FieldSource(page=rc.page, bbox=cell.bbox.as_list(),
                                          confidence=round(min(max(cell.confidence, 0.0), 1.0), 4))
-        if cell.unreadable or cell.confidence < self.confidence_floor:
+        if cell.unreadable:
             self.unreadable[path] = f"置信度 {cell.confidence:.2f}"
 
     def text(self, path: str, rc: RowCell | None) -> str | None:
@@ -103,8 +106,8 @@ def parse_number(text: str | None) -> tuple[float | None, bool]:
     return None, False
 
 
-def map_form(form_slice: FormSlice, *, form_index: int = 0, confidence_floor: float = 0.0) -> MappedForm:
-    reader = FieldReader(confidence_floor)
+def map_form(form_slice: FormSlice, *, form_index: int = 0) -> MappedForm:
+    reader = FieldReader()
     rows = form_slice.rows
     funds_at = _find_row(rows, "年初预算数")
     goals_at = _find_row(rows, "预期目标")
@@ -255,7 +258,6 @@ def _cells_by_column(row: FormRow, columns: list[Column], skip: set[int] = froze
 def _funds(header: FormRow, rows: list[FormRow], reader: FieldReader) -> tuple[Funds, bool | None]:
     columns = _columns(header, FUNDS_COLUMNS, rows)
     funds = Funds()
-    printed_rates: dict[str, RowCell] = {}
     for row in rows:
         label = next(((rc, name) for rc in row.cells for key, name in FUNDS_ROWS.items()
                       if _contains_label(rc.key, key)), None)
@@ -268,11 +270,8 @@ def _funds(header: FormRow, rows: list[FormRow], reader: FieldReader) -> tuple[F
         for column in columns:
             path = f"funds.{row_name}.{column.name}"
             values[column.name] = reader.number(path, cells.get(column.name))
-        if cells.get("execution_rate") is not None:
-            printed_rates[row_name] = cells["execution_rate"]
         setattr(funds, row_name, FundsRow(**values))
-    ratio = _convert_ratio_rates(funds)
-    return funds, ratio
+    return funds, _convert_ratio_rates(funds)
 
 
 def _contains_label(key: str, label: str) -> bool:
@@ -289,7 +288,7 @@ def _convert_ratio_rates(funds: Funds) -> bool | None:
             continue
         reading = _ratio_reading(row)
         if reading is None:
-            reading = decision if decision is not None else None
+            reading = decision          # the amounts cannot tell: the form prints its rates one way
         if reading:
             row.execution_rate = round(rate * 100, 6)
         if reading is not None and decision is None:

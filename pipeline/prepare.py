@@ -51,7 +51,7 @@ def prepare_page(image: np.ndarray, *, dpi: float | None = None,
                  flip_hook: FlipHook | None = None) -> PreparedPage:
     """``image``: BGR or gray uint8 scan. ``dpi`` defaults to an A4-sized guess."""
     dpi = dpi or estimate_dpi(image.shape[:2])
-    gray = suppress_red(image) if image.ndim == 3 else image.copy()
+    gray = suppress_colour_ink(image) if image.ndim == 3 else image.copy()
     gray = remove_specks(gray, dpi)      # before any resampling smears a speck into a blob
     # Every decision is taken on a small copy that follows the full image through each step.
     small, small_dpi = _analysis_copy(gray, dpi)
@@ -101,7 +101,7 @@ def estimate_dpi(shape: tuple[int, int]) -> float:
 
 # ---------------------------------------------------------------- cleaning
 
-def suppress_red(bgr: np.ndarray) -> np.ndarray:
+def suppress_colour_ink(bgr: np.ndarray) -> np.ndarray:
     """Gray image in which red (seal) and blue (pen) ink turn light and black ink under them stays dark.
 
     Reddish pixels take their red channel, scaled so the paper stays paper: seal ink

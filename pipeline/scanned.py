@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -39,13 +39,12 @@ class ScannedPageReader:
     """A page stage: (source, page) -> PageLayout, with one OCR engine for the process."""
     dpi: int = 200
     confidence_floor: float = DEFAULT_CONFIDENCE_FLOOR
-    engine: OcrEngine | None = None
-    _engine: OcrEngine | None = field(default=None, init=False, repr=False)
+    engine: OcrEngine | None = None      # default_engine() on first use
 
     def ocr(self) -> OcrEngine:
-        if self._engine is None:
-            self._engine = self.engine or default_engine()
-        return self._engine
+        if self.engine is None:
+            self.engine = default_engine()
+        return self.engine
 
     def __call__(self, source: PdfSource, page_no: int) -> PageLayout:
         image = source.render_color(page_no, self.dpi)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pipeline.grid import detect_tables
-from pipeline.prepare import estimate_skew, prepare_page, suppress_red
+from pipeline.prepare import estimate_skew, prepare_page, suppress_colour_ink
 from tests.grid_synth import draw_form, to_scan
 
 DPI = 200
@@ -52,7 +52,7 @@ def test_matrix_maps_original_pixels_to_prepared_pixels(form):
 
 def test_red_seal_is_removed_but_black_print_under_it_stays(form):
     scan = to_scan(form, stamp=True, jpeg=70)
-    gray = suppress_red(scan)
+    gray = suppress_colour_ink(scan)
     h, w = form.image.shape
     cx, cy, r = int(w * 0.62), int(h * 0.3), int(w * 0.09)
     ring = np.zeros((h, w), np.uint8)
