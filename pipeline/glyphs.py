@@ -14,6 +14,7 @@ import numpy as np
 READ_AS_COMPARATOR = set(">＞》〉›<＜《〈‹≥≤≧≦⩾⩽Vv")
 CHEVRON_OFFSET = 0.22      # middle rows' ink must sit this far (share of width) beyond the outer rows'
 MIN_CHEVRON_RATIO = 0.6    # width / height of a comparator's chevron; digits are narrower
+FUSED_BAR_INK_RATIO = 1.3  # lower-half / upper-half ink of a chevron with its bar fused in
 
 
 def first_glyph(mask: np.ndarray) -> np.ndarray | None:
@@ -26,6 +27,9 @@ def comparator_of(glyph: np.ndarray, line_height: int) -> str | None:
     """'>=', '<=', '>' or '<' when the glyph is a comparator, else None."""
     if glyph is None or glyph.shape[0] < 0.45 * line_height:
         return None
+    fused = _fused_bar_comparator(glyph)
+    if fused:
+        return fused
     chevron, bar_rows = _split_bar_rows(glyph)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(chevron.astype(np.uint8), connectivity=8)
     order = sorted(range(1, n), key=lambda i: -stats[i][4])
@@ -43,6 +47,23 @@ def comparator_of(glyph: np.ndarray, line_height: int) -> str | None:
     if len(parts) - 1 != len(bars):
         return None                         # other marks: a symbol we do not know
     return direction + ("=" if bars or bar_rows else "")
+
+
+def _fused_bar_comparator(glyph: np.ndarray) -> str | None:
+    """'>='/'<=' printed as one piece: a slanted bar (⩾) fused to the lower arm makes it bottom-heavy.
+
+    A bare chevron holds as much ink in its lower half as in its upper half
+    (measured over the four fonts of these forms: ratio 0.8–1.2); with the bar
+    fused in, 1.35–1.9.
+    """
+    if cv2.connectedComponents(glyph.astype(np.uint8), connectivity=8)[0] != 2:
+        return None
+    h = glyph.shape[0]
+    if h < 6 or glyph.shape[1] < MIN_CHEVRON_RATIO * 0.75 * h:
+        return None
+    direction = _chevron_direction(glyph)
+    bottom_heavy = glyph[h - h // 2:].sum() >= FUSED_BAR_INK_RATIO * glyph[: h // 2].sum()
+    return direction + "=" if direction and bottom_heavy else None
 
 
 def _split_bar_rows(glyph: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -177,6 +198,9 @@ def _ink_height(mask: np.ndarray) -> int:
     return int(rows[-1] - rows[0] + 1) if len(rows) else 0
 
 
+SLASH_MAX_FILL = 0.55      # share of its box a '/' stroke fills (a bold or blurred one up to half)
+
+
 def is_lone_slash(mask: np.ndarray, text_height: float) -> bool:
     """One slanted stroke and nothing else: a '/' placeholder (the recogniser says '1' or '7')."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
@@ -192,15 +216,22 @@ def is_lone_slash(mask: np.ndarray, text_height: float) -> bool:
     middle = float(np.mean(np.nonzero(ink[h // 2 - band // 2: h // 2 + band // 2 + 1])[1]))
     slanted = top - bottom >= 0.25 * h
     straight = abs(middle - (top + bottom) / 2) <= 0.15 * h
-    thin = np.count_nonzero(ink) <= 0.45 * w * h
+    thin = np.count_nonzero(ink) <= SLASH_MAX_FILL * w * h
     return bool(slanted and straight and thin)
 
 
 FULL_STOP_LOOKALIKES = set("0oO°")
+LONE_FULL_STOP_SHARE = 0.55
 
 
-def restore_full_stop(text: str, line_mask: np.ndarray) -> str:
-    """A trailing '。' read as '0'/'o': the last glyph is a small ring sitting low after CJK text."""
+def restore_full_stop(text: str, line_mask: np.ndarray, text_height: float | None = None) -> str:
+    """A trailing '。' read as '0'/'o': the last glyph is a small ring sitting low after CJK text.
+
+    A '。' wrapped onto a line of its own is told by its size against the
+    page's text height (a digit 0 stands about 0.8 of it, a '。' under half).
+    """
+    if text in FULL_STOP_LOOKALIKES and text_height:
+        return "。" if _ink_height(line_mask) <= LONE_FULL_STOP_SHARE * text_height else text
     if len(text) < 2 or text[-1] not in FULL_STOP_LOOKALIKES or not _is_cjk(text[-2]):
         return text
     cols = line_mask.any(axis=0)

@@ -26,7 +26,11 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from pipeline.seals import erase_seals
+
 RED_INK_MIN = 25   # red minus max(green, blue) above which a pixel is seal ink (or its halo)
+SEAL_OUTLINE_MIN = 140  # a grey pixel on a seal's outline lighter than this is the outline, not print
+SEAL_INK_MIN_RED = 185  # seal ink whose (paper-scaled) red channel is lighter than this has no print under it
 BLUE_INK_MIN = 35  # blue minus max(green, red) above which a pixel is ballpoint ink
 
 from pipeline import grid
@@ -45,6 +49,7 @@ class PreparedPage:
     skew_deg: float           # deskew angle applied (counter-clockwise as displayed)
     matrix: np.ndarray        # 3x3 from original image px to prepared image px
     perspective: bool = False  # whether a keystone correction was applied
+    seals: int = 0             # round seals found by shape (grey scans) and lifted off the print
 
 
 def prepare_page(image: np.ndarray, *, dpi: float | None = None,
@@ -82,8 +87,9 @@ def prepare_page(image: np.ndarray, *, dpi: float | None = None,
     perspective = m is not None
     if perspective:
         matrix = m @ matrix
+    gray, seals = erase_seals(gray, dpi)
     return PreparedPage(gray=gray, rotation=rotation, skew_deg=skew, matrix=matrix,
-                        perspective=perspective)
+                        perspective=perspective, seals=len(seals))
 
 
 def _analysis_copy(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, float]:
@@ -115,7 +121,14 @@ def suppress_colour_ink(bgr: np.ndarray) -> np.ndarray:
     # a quarter of the redness on top lightens saturated seal ink, not the dark strokes under it
     lifted = r.astype(np.float32) * (255.0 / paper_red) + 0.25 * redness.astype(np.float32)
     red_as_gray = np.clip(lifted, 0, 255).astype(np.uint8)
-    out = np.where(redness > RED_INK_MIN, red_as_gray, gray)
+    seal = redness > RED_INK_MIN
+    out = np.where(seal, red_as_gray, gray)
+    # JPEG keeps the seal's darkness at full resolution but its colour at half: a seal stroke's
+    # outline comes out grey, not red. Pixels next to seal ink that are not dark print are paper.
+    outline = cv2.dilate(seal.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~seal
+    paper = np.uint8(min(255.0, paper_red))
+    out[outline & (gray > SEAL_OUTLINE_MIN)] = paper
+    out[seal & (red_as_gray > SEAL_INK_MIN_RED)] = paper
     # blue ballpoint (signatures, ticks) over print: black print has no blueness, so it stays
     blueness = cv2.subtract(b, cv2.max(g, r))
     out[blueness > BLUE_INK_MIN] = np.uint8(min(255.0, paper_red))

@@ -32,10 +32,26 @@ MIN_TEXT_HEIGHT_PT = 4.0         # runs lower than this do not count when measur
 INSET_PT = 1.2                   # shrink of a cell crop so its ruling lines stay out
 SPECKLE_AREA_PT2 = 0.5           # ink components smaller than this are noise
 DOT_AREA_PT2 = 2.0               # a dot-sized mark ("." "：" or dust) is smaller than this
+GLYPH_AREA_PT2 = 4.0             # ink components this large count when measuring the text's darkness
+MIN_GLYPHS_FOR_LEVELS = 20       # fewer than this and the page keeps a single ink level
+STRONG_INK_SHARE = 0.55          # strong level: this share of the way from the text's darkness to the paper
+HAIRLINE_PT = 1.5                # a flat stroke no taller than this is kept however light
+STUB_ZONE_PT = 2.5               # a ruling remnant lies wholly within this of the crop's border
+STUB_THICKNESS_PT = 1.2          # ... and is no thicker than this
+STUB_GAP_PT = 2.0                # ... with no other ink this close beside it (along its length)
 DOT_REACH_PT = 7.0               # full-width punctuation stands within this of a glyph; dust beyond it is dropped
 RECOGNIZE_CHUNK = 64             # line crops per recogniser call at most
 REC_HEIGHT, REC_MIN_WIDTH = 48, 320   # the recogniser's input: height, and the width short crops are padded to
 CHUNK_WIDTH_BUDGET = 8 * 320     # crops × widest input width per recogniser call (bounds the memory peak)
+
+
+@dataclass(frozen=True)
+class InkLevels:
+    """Two gray levels of a page: below ``weak`` a pixel may be ink; a stroke counts only if it
+    holds pixels below ``strong`` (hysteresis), so light marks — seal ink left after colour
+    suppression, a grey seal, faint ruling remnants, scanner dirt — never join the text."""
+    weak: int
+    strong: int
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,37 @@ def page_ink_threshold(gray: np.ndarray) -> int:
     return int(min(220, max(90, (otsu + paper) / 2)))
 
 
+def page_ink_levels(gray: np.ndarray, crops: Sequence[np.ndarray], px_per_pt: float) -> InkLevels:
+    """The page's weak level, and a strong level between its text's darkness and its paper.
+
+    Text darkness is measured, not assumed: the darkest pixel of each glyph-sized
+    ink component of the cells, at the lower quartile (text outnumbers any seal
+    or stain on a form page). Scans differ a lot here — black print on a
+    colour scan whose seal was lifted is far lighter than on a grey scan.
+    """
+    weak = page_ink_threshold(gray)
+    paper = float(np.median(gray))
+    minima = np.concatenate([_component_minima(crop, weak, GLYPH_AREA_PT2 * px_per_pt ** 2) for crop in crops]
+                            or [np.empty(0)])
+    if minima.size < MIN_GLYPHS_FOR_LEVELS:
+        return InkLevels(weak, weak)
+    text_dark = float(np.percentile(minima, 25))
+    strong = int(round(text_dark + STRONG_INK_SHARE * (paper - text_dark)))
+    return InkLevels(weak, min(weak, strong))
+
+
+def _component_minima(crop: np.ndarray, weak: int, min_area: float) -> np.ndarray:
+    ink = crop < weak
+    if not ink.any():
+        return np.empty(0)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    minima = np.full(n, 255, dtype=np.int32)
+    np.minimum.at(minima, labels[ink], crop[ink].astype(np.int32))
+    big = stats[:, cv2.CC_STAT_AREA] >= min_area
+    big[0] = False
+    return minima[big]
+
+
 def crop_box_px(bbox_pt: BBox, scale: float, shape: tuple[int, ...], inset_px: int) -> tuple[int, int, int, int]:
     h, w = shape[:2]
     x0 = max(0, int(round(bbox_pt.x0 / scale)) + inset_px)
@@ -67,19 +114,38 @@ def crop_box_px(bbox_pt: BBox, scale: float, shape: tuple[int, ...], inset_px: i
     return x0, y0, max(x0, x1), max(y0, y1)
 
 
-def clean_ink(crop: np.ndarray, threshold: int, px_per_pt: float) -> CellInk:
-    """Binarise a cell crop and drop ruling remnants along its border and speckles."""
-    raw = crop < threshold
+def clean_ink(crop: np.ndarray, levels: InkLevels | int, px_per_pt: float) -> CellInk:
+    """Binarise a cell crop (hysteresis) and drop ruling remnants along its border and speckles."""
+    if isinstance(levels, int):
+        levels = InkLevels(levels, levels)
+    raw = crop < levels.weak
     if not raw.any():
         return CellInk(crop, raw)
-    mask = _without_edge_rulings(raw, edge=max(3, int(round(2.5 * px_per_pt))))
+    mask = _with_strong_ink(raw, crop < levels.strong, px_per_pt)
+    mask = _without_edge_rulings(mask, edge=max(3, int(round(2.5 * px_per_pt))))
     mask = _without_specks(mask, min_area=max(2.0, SPECKLE_AREA_PT2 * px_per_pt ** 2),
                            thin=max(3.0, 1.5 * px_per_pt))
     mask = _without_isolated_dots(mask, dot_area=DOT_AREA_PT2 * px_per_pt ** 2,
                                   reach=max(3, int(round(DOT_REACH_PT * px_per_pt))))
+    mask = _without_edge_stubs(mask, px_per_pt)
     gray = crop.copy()
     gray[raw & ~mask] = 255
     return CellInk(gray, mask)
+
+
+def _with_strong_ink(weak: np.ndarray, strong: np.ndarray, px_per_pt: float) -> np.ndarray:
+    """The weak ink components that hold strong ink (hysteresis): glyphs whole, light marks gone.
+
+    A flat stroke ('—', '-') is kept either way: a hairline never renders as
+    dark as a glyph's stem, and it is the value of many cells.
+    """
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(weak.astype(np.uint8), connectivity=8)
+    keep = np.zeros(n, dtype=bool)
+    keep[np.unique(labels[strong & weak])] = True
+    heights, widths = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
+    keep |= (heights <= HAIRLINE_PT * px_per_pt) & (widths >= 3 * heights)
+    keep[0] = False
+    return keep[labels]
 
 
 def _without_edge_rulings(mask: np.ndarray, edge: int) -> np.ndarray:
@@ -115,6 +181,34 @@ def _without_isolated_dots(mask: np.ndarray, dot_area: float, reach: int) -> np.
         keep[i] = bool(near[labels == i].any())
     keep[0] = False
     return keep[labels]
+
+
+def _without_edge_stubs(mask: np.ndarray, px_per_pt: float) -> np.ndarray:
+    """Drop short ruling remnants lying along the crop's border, apart from the text.
+
+    A skewed or bent ruling that the eraser missed leaves a thin stroke at the
+    cell's edge, which OCR reads as '1', 'I' or '-' glued to the value. A glyph
+    never lies wholly inside the edge zone with no other ink beside it.
+    """
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return mask
+    h, w = mask.shape
+    zone, thin, gap = (max(2, int(round(v * px_per_pt))) for v in (STUB_ZONE_PT, STUB_THICKNESS_PT, STUB_GAP_PT))
+    drop = np.zeros(n, dtype=bool)
+    for i in range(1, n):
+        x, y, cw, ch, _ = (int(v) for v in stats[i])
+        vertical = cw <= thin and ch >= 2 * cw and (x + cw <= zone or x >= w - zone)
+        horizontal = ch <= thin and cw >= 2 * ch and (y + ch <= zone or y >= h - zone)
+        if not (vertical or horizontal):
+            continue
+        others = (labels != i) & (labels != 0)
+        if vertical:
+            near = others[:, max(0, x - gap):min(w, x + cw + gap)]
+        else:
+            near = others[max(0, y - gap):min(h, y + ch + gap), :]
+        drop[i] = not near.any()
+    return mask & ~drop[labels]
 
 
 def _without_specks(mask: np.ndarray, min_area: float, thin: float) -> np.ndarray:
@@ -246,12 +340,11 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
                confidence_floor: float = DEFAULT_CONFIDENCE_FLOOR) -> None:
     """Fill ``text``, ``confidence`` and ``unreadable`` of every cell of ``table`` from the page image."""
     px_per_pt = 1.0 / scale
-    threshold = page_ink_threshold(gray)
     inset = max(2, int(round(INSET_PT * px_per_pt)))
-    inks = []
-    for cell in table.cells:
-        x0, y0, x1, y1 = crop_box_px(cell.bbox, scale, gray.shape, inset)
-        inks.append(clean_ink(gray[y0:y1, x0:x1], threshold, px_per_pt))
+    cell_crops = [gray[y0:y1, x0:x1] for x0, y0, x1, y1 in
+                  (crop_box_px(cell.bbox, scale, gray.shape, inset) for cell in table.cells)]
+    levels = page_ink_levels(gray, cell_crops, px_per_pt)
+    inks = [clean_ink(crop, levels, px_per_pt) for crop in cell_crops]
     text_h = typical_text_height([ink.mask for ink in inks], px_per_pt)
 
     crops: list[np.ndarray] = []
@@ -274,7 +367,7 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
 
     texts: dict[int, list[str]] = {}
     for owner, mask, (text, conf) in zip(owners, masks, recognize_in_width_order(crops, engine)):
-        text = restore_full_stop(restore_comparator(text, mask), mask)
+        text = restore_full_stop(restore_comparator(text, mask), mask, text_h)
         if comparator_doubtful(text, mask):
             conf = min(conf, DOUBTFUL_CONFIDENCE)
         texts.setdefault(owner, []).append(text)

@@ -1,0 +1,177 @@
+"""Round official seals on grey scans: find them by their ring, lift their ink off the print.
+
+On a colour scan a seal is told apart by its red (``prepare.suppress_colour_ink``);
+on a grey scan it is mid-grey ink over the print. What still tells it apart is
+its shape, fixed by the rules for official seals: a thick ring 38–45 mm across,
+a five-pointed star at its centre and the unit's name along the inside of the
+ring. The ring is found as a circle of thick strokes (Hough on a coarse copy,
+then checked along its whole circumference). Inside it: the ring and the star
+are erased by shape, except where print lies under them (ink multiplies, so
+print under a seal is darker than either); the letters are erased as ink
+pieces holding no pixel as dark as print (hysteresis). The table's rulings
+through the seal are kept along their straight course.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+MM_PER_IN = 25.4
+SEAL_RADIUS_MM = (14.0, 26.0)      # outer radius range searched (standard seals: 19–22.5 mm)
+THICK_STROKE_MM = 0.7              # strokes at least this thick survive the opening: ring, star, not print
+HOUGH_DPI = 50.0                   # circles are searched on a copy this coarse
+MIN_RING_COVERAGE = 0.6            # share of the ring's circumference that must be thick ink
+STAR_RADIUS_SHARE = 0.35           # the star sits within this share of the radius from the centre
+UNDER_SHARE = 0.7                  # print under the ring or star is darker than this share of the seal's ink
+TONE_MARGIN = 60.0                 # ink: this much darker than paper
+LETTER_CUT_SHARE = 0.7             # a seal letter's darkest pixel lies beyond this share from print to seal ink
+RING_BAND_SHARE = 0.12             # the ring's band, as a share of the radius, each side of the fitted circle
+
+
+@dataclass(frozen=True)
+class Seal:
+    """A round seal in image pixels: ``radius`` is the middle of its ring."""
+    cx: float
+    cy: float
+    radius: float
+    ink_level: float               # median gray of the ring's ink
+
+
+def thick_ink(gray: np.ndarray, dpi: float, paper: float) -> np.ndarray:
+    """Ink clearly darker than paper in strokes at least THICK_STROKE_MM wide."""
+    tone = (gray < paper - TONE_MARGIN).astype(np.uint8)
+    k = max(3, int(round(THICK_STROKE_MM * dpi / MM_PER_IN)) | 1)
+    return cv2.morphologyEx(tone, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+
+
+def find_seals(gray: np.ndarray, dpi: float) -> list[Seal]:
+    """Round seals of the page: circles of thick ink whose ring is mostly there."""
+    paper = float(np.median(gray))
+    thick = thick_ink(gray, dpi, paper)
+    if not thick.any():
+        return []
+    factor = max(1, int(round(dpi / HOUGH_DPI)))
+    small = cv2.resize(thick * 255, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), 1.0)
+    px_per_mm = dpi / MM_PER_IN
+    r_min, r_max = (int(r * px_per_mm / factor) for r in SEAL_RADIUS_MM)
+    found = cv2.HoughCircles(small, cv2.HOUGH_GRADIENT, dp=1, minDist=r_min, param1=80, param2=15,
+                             minRadius=r_min, maxRadius=r_max)
+    if found is None:
+        return []
+    seals: list[Seal] = []
+    for x, y, r in found[0][:8]:
+        seal = _fit_ring(gray, thick, x * factor, y * factor, r * factor)
+        if seal is not None and not any(_overlaps(seal, other) for other in seals):
+            seals.append(seal)
+    return seals
+
+
+def _fit_ring(gray: np.ndarray, thick: np.ndarray, cx: float, cy: float, radius: float) -> Seal | None:
+    """The radius near ``radius`` whose circle runs along thick ink the most, if it is a ring."""
+    angles = np.linspace(0, 2 * np.pi, 360, endpoint=False)
+    h, w = thick.shape
+    best, best_r = 0.0, radius
+    for r in np.linspace(0.85 * radius, 1.15 * radius, 13):
+        xs = np.clip(np.round(cx + r * np.cos(angles)).astype(int), 0, w - 1)
+        ys = np.clip(np.round(cy + r * np.sin(angles)).astype(int), 0, h - 1)
+        coverage = float(thick[ys, xs].mean())
+        if coverage > best:
+            best, best_r = coverage, r
+    if best < MIN_RING_COVERAGE:
+        return None
+    ring = _ring_mask(thick.shape, cx, cy, best_r) & (thick > 0)
+    return Seal(cx, cy, best_r, float(np.median(gray[ring])))
+
+
+def _ring_mask(shape: tuple[int, ...], cx: float, cy: float, radius: float) -> np.ndarray:
+    yy, xx = np.ogrid[:shape[0], :shape[1]]
+    d = np.hypot(xx - cx, yy - cy)
+    return np.abs(d - radius) <= RING_BAND_SHARE * radius
+
+
+def _overlaps(a: Seal, b: Seal) -> bool:
+    return np.hypot(a.cx - b.cx, a.cy - b.cy) < 0.25 * (a.radius + b.radius)
+
+
+def erase_seals(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, list[Seal]]:
+    """``gray`` with the ink of its round seals lifted to paper; print and rulings under them kept."""
+    seals = find_seals(gray, dpi)
+    if not seals:
+        return gray, []
+    from pipeline.grid import ruling_masks
+
+    out = gray.copy()
+    paper = float(np.median(gray))
+    thick = thick_ink(gray, dpi, paper) > 0
+    rulings = ruling_masks(gray, scale=72.0 / dpi)
+    for seal in seals:
+        _erase_one(out, thick, rulings, seal, paper)
+    return out, seals
+
+
+def _erase_one(out: np.ndarray, thick: np.ndarray, rulings: tuple[np.ndarray, np.ndarray], seal: Seal,
+               paper: float) -> None:
+    reach = seal.radius * (1 + RING_BAND_SHARE)
+    margin = 1.25 * reach           # the window reaches past the seal, so crossing rulings show as such
+    x0, y0 = max(0, int(seal.cx - margin)), max(0, int(seal.cy - margin))
+    x1, y1 = min(out.shape[1], int(seal.cx + margin) + 1), min(out.shape[0], int(seal.cy + margin) + 1)
+    window = out[y0:y1, x0:x1]
+    yy, xx = np.ogrid[y0:y1, x0:x1]
+    d = np.hypot(xx - seal.cx, yy - seal.cy)
+    table_lines = np.zeros(d.shape, dtype=bool)
+    for mask, vertical in zip(rulings, (False, True)):   # apart: a ring would join them into one piece
+        table_lines |= _crossing_rulings(mask[y0:y1, x0:x1] > 0, d, reach, vertical=vertical)
+    table_lines = cv2.dilate(table_lines.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    inside = (d <= reach) & ~table_lines
+    shapes = thick[y0:y1, x0:x1] & ((np.abs(d - seal.radius) <= RING_BAND_SHARE * seal.radius)
+                                    | (d <= STAR_RADIUS_SHARE * seal.radius))
+    under = window < UNDER_SHARE * seal.ink_level      # print under the ring or star: darker than either
+    window[inside & shapes & ~under] = np.uint8(min(255.0, paper))
+    window[_light_marks(window, inside, seal, paper)] = np.uint8(min(255.0, paper))
+
+
+def _crossing_rulings(rulings: np.ndarray, d: np.ndarray, reach: float, *, vertical: bool) -> np.ndarray:
+    """The table's lines through the seal: ruling pieces that run on beyond it, kept to their straight course.
+
+    A ring's side merges with a ruling it touches, so a piece is cut down to the
+    line fitted on its part outside the seal, where it is ruling alone.
+    """
+    n, labels = cv2.connectedComponents(rulings.astype(np.uint8), connectivity=8)
+    keep = np.zeros_like(rulings)
+    outside = (d > reach) & rulings
+    for label in np.unique(labels[outside]):
+        if label == 0:
+            continue
+        ys, xs = np.nonzero(labels == label)
+        out = outside[ys, xs]
+        along, across = (ys, xs) if vertical else (xs, ys)
+        if np.ptp(along[out]) < 2:
+            continue
+        slope, offset = np.polyfit(along[out], across[out], 1)
+        thickness = max(1.0, float(np.percentile(np.abs(across[out] - (slope * along[out] + offset)), 95)))
+        on_line = np.abs(across - (slope * along + offset)) <= thickness + 1
+        keep[ys[on_line], xs[on_line]] = True
+    return keep
+
+
+def _light_marks(window: np.ndarray, inside: np.ndarray, seal: Seal, paper: float) -> np.ndarray:
+    """Ink pieces inside the seal with no pixel as dark as print: the seal's letters (hysteresis).
+
+    The cut lies between the darkest print in and around the seal and the
+    seal's ink; a glyph of print holds pixels darker than that, a seal letter
+    that touches no print does not.
+    """
+    weak = inside & (window < paper - TONE_MARGIN)
+    if not weak.any():
+        return weak
+    print_dark = float(np.percentile(window[weak], 5))
+    cut = print_dark + LETTER_CUT_SHARE * (seal.ink_level - print_dark)
+    n, labels = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8)
+    minima = np.full(n, 255, dtype=np.int32)
+    np.minimum.at(minima, labels[weak], window[weak].astype(np.int32))
+    light = minima > cut
+    light[0] = False
+    return light[labels]
