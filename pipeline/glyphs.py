@@ -207,7 +207,7 @@ def is_lone_slash(mask: np.ndarray, text_height: float) -> bool:
     if n != 2:
         return False
     x, y, w, h, _ = (int(v) for v in stats[1])
-    if h < 0.5 * text_height or w < 0.2 * h:
+    if h < 0.5 * text_height or w < 0.2 * h or w > 0.9 * h:
         return False
     ink = labels[y:y + h, x:x + w] == 1
     band = max(1, h // 5)

@@ -212,6 +212,29 @@ def _columns(header: FormRow, names: dict[str, str], below: list[FormRow] = ()) 
     return columns
 
 
+def _with_unlabelled_columns(header: FormRow, columns: list[Column], order: list[str]) -> list[Column]:
+    """Name header cells whose label could not be read (a seal over it) from the columns' printed order.
+
+    Between two named columns (or after the last), the unnamed header cells take
+    the names that the order puts there, when there are exactly as many of each.
+    """
+    named = sorted(columns, key=lambda c: c.x0)
+    if not named:
+        return columns
+    unnamed = [rc for rc in sorted(header.cells, key=lambda rc: rc.x0)
+               if rc.starts_here and not any(_overlap(rc, c) > 0.5 * (rc.x1 - rc.x0) for c in columns)]
+    out = list(columns)
+    edge = Column("", float("inf"), float("inf"))
+    for left, right in zip(named, [*named[1:], edge]):
+        a = order.index(left.name)
+        b = order.index(right.name) if right is not edge else len(order)
+        missing = [name for name in order[a + 1:b] if all(c.name != name for c in columns)]
+        between = [rc for rc in unnamed if left.x1 - 0.005 <= rc.x0 and rc.x1 <= right.x0 + 0.005]
+        if missing and len(missing) == len(between):
+            out.extend(Column(name, rc.x0, rc.x1) for name, rc in zip(missing, between))
+    return out
+
+
 def _labels_in(key: str, names: dict[str, str]) -> list[str]:
     found = sorted((key.find(label), label) for label in names if label in key)
     # a label inside a longer one found at the same place (分值 in 总分值) is not a second label
@@ -343,6 +366,7 @@ def snap_label(text: str | None, known) -> str | None:
 
 def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldReader, ocr: bool) -> None:
     columns = _columns(rows[header_at], INDICATOR_COLUMNS, rows[header_at + 1:header_at + 6])
+    columns = _with_unlabelled_columns(rows[header_at], columns, list(INDICATOR_COLUMNS.values()))
     header_cells = {id(rc.cell) for rc in rows[header_at].cells}
     body = rows[header_at + 1:]
     total_at = _total_row(body, columns)
