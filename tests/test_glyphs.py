@@ -86,3 +86,31 @@ def test_bare_comparator_needs_a_bare_chevron(font):
     assert not comparator_doubtful(">3", line_mask(">3", font))
     assert comparator_doubtful(">3", line_mask("≥3", font)) or restore_comparator(">3", line_mask("≥3", font)) == "≥3"
     assert not comparator_doubtful("≥3", line_mask("≥3", font))
+
+
+ALL_FONTS = FONTS + [p for p in (Path("/usr/share/fonts/truetype/arphic/ukai.ttc"),) if p.exists()]
+
+
+def blurred_line_mask(text: str, font: Path, size: int = 28) -> np.ndarray:
+    """A line as a 200-dpi scan shows it: blurred, then binarised generously (strokes fuse)."""
+    import cv2
+
+    image = Image.new("L", (16 * size, 2 * size), 255)
+    ImageDraw.Draw(image).text((10, size // 4), text, font=ImageFont.truetype(str(font), size), fill=0)
+    ink = cv2.GaussianBlur(np.asarray(image), (0, 0), 0.9) < 190
+    rows = np.flatnonzero(ink.any(axis=1))
+    return ink[rows[0]:rows[-1] + 1]
+
+
+@pytest.mark.parametrize("font", ALL_FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("printed, read", [("≥90%", ">90%"), ("≤5", "<5"), (">9", ">9"), ("<2", "<2")])
+def test_comparator_with_its_bar_fused_by_blur(font, printed, read):
+    assert restore_comparator(read, blurred_line_mask(printed, font)) == printed
+
+
+@pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("printed, read, expected", [("。", "0", "。"), ("0", "0", "0")])
+def test_full_stop_wrapped_onto_a_line_of_its_own(font, printed, read, expected):
+    from pipeline.glyphs import restore_full_stop
+    text_height = line_mask("项目", font).shape[0]
+    assert restore_full_stop(read, line_mask(printed, font), text_height) == expected

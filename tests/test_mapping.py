@@ -144,3 +144,13 @@ def test_header_labels_survive_ocr_noise_and_a_missing_ruling():
     pages[0].tables = [make_table(1, header)]
     form = map_form(split_forms(pages).forms[0]).form
     assert (form.indicators[0].target, form.indicators[0].actual) == ("15000", "15005")
+
+
+@pytest.mark.parametrize("unreadable", [("实际完成值", "分值"), ("偏差原因分析及改进措施",)])
+def test_columns_whose_header_a_seal_covers_are_named_by_their_order(unreadable):
+    header = [list(r) for r in HEADER_B]
+    header[9] = [label if label not in unreadable else "务服X" for label in header[9]]
+    pages = two_page_form()
+    pages[0].tables = [make_table(1, header)]
+    row = map_form(split_forms(pages).forms[0]).form.indicators[0]
+    assert (row.target, row.actual, row.weight, row.score, row.deviation) == ("15000", "15005", 12.5, 12.5, "无偏差")

@@ -101,6 +101,42 @@ def test_ruling_remnants_and_speckles_are_not_ink():
     assert not R.clean_ink(crop, 160, 1 / SCALE).mask.any()
 
 
+def test_light_marks_apart_from_text_are_not_ink():
+    crop = blank(60, 400)
+    draw_text(crop, (10, 14), "有效提升")
+    cv2.ellipse(crop, (300, 70), (90, 60), 0, 180, 270, 185, 4)      # a seal's leftover arc, light grey
+    others = []
+    for text in ("项目实施目标", "满意度指标", "数量指标", "不适用"):
+        cell = blank(60, 400)
+        draw_text(cell, (10, 14), text)
+        others.append(cell)
+    levels = R.page_ink_levels(crop, [crop, *others], 1 / SCALE)
+    assert levels.strong < 185 < levels.weak
+    mask = R.clean_ink(crop, levels, 1 / SCALE).mask
+    assert not mask[:, 200:].any()
+    assert mask[:, :160].sum() > 0.8 * (crop[:, :160] < levels.weak).sum()
+
+
+def test_a_hairline_dash_stays_ink_however_light():
+    crop = blank(45, 200)
+    draw_text(crop, (20, 6), "无")
+    cv2.line(crop, (120, 22), (150, 22), 165, 1)
+    levels = R.InkLevels(weak=200, strong=120)
+    assert R.clean_ink(crop, levels, 1 / SCALE).mask[:, 110:160].any()
+
+
+def test_ruling_stub_at_the_cell_edge_is_dropped_but_a_leading_one_stays():
+    crop = blank(45, 220)
+    draw_text(crop, (80, 8), "95%")
+    crop[8:38, 216:219] = 0                                            # a bent ruling's remnant
+    mask = R.clean_ink(crop, 160, 1 / SCALE).mask
+    assert not mask[:, 200:].any() and mask[:, 80:140].any()
+    line = blank(45, 300)
+    draw_text(line, (2, 8), "1.保障")
+    kept = R.clean_ink(line, 160, 1 / SCALE).mask
+    assert kept[:, :12].any()
+
+
 # ---------------------------------------------------------------- read_cells with a recording engine
 
 def synthetic_form() -> tuple[np.ndarray, Table]:

@@ -1,0 +1,70 @@
+"""Round seals on grey scans: found by their ring, erased by shape and tone; print and rulings stay (no OCR)."""
+from __future__ import annotations
+
+import random
+
+import cv2
+import numpy as np
+import pytest
+
+from fixtures.scan import _multiply, _seal_layer
+from pipeline.grid import detect_tables
+from pipeline.seals import erase_seals, find_seals
+from tests.grid_synth import draw_form
+
+DPI = 200
+SEAL_RADIUS_PX = int(21 / 25.4 * DPI)      # a 42 mm official seal
+
+
+def grey_stamped(form_image: np.ndarray, centre: tuple[int, int], seed: int = 0) -> np.ndarray:
+    """The simulator's red seal multiplied over the page, then scanned in grey."""
+    bgr = cv2.cvtColor(form_image, cv2.COLOR_GRAY2BGR)
+    rgb = bgr[..., ::-1].copy()
+    layer = _seal_layer(SEAL_RADIUS_PX, "深圳市罗湖区政务服务数据管理局", random.Random(seed))
+    _multiply(rgb, layer, centre[0] - layer.shape[1] // 2, centre[1] - layer.shape[0] // 2)
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+
+
+@pytest.fixture(scope="module")
+def form():
+    return draw_form(dpi=DPI)
+
+
+@pytest.fixture(scope="module")
+def centre(form):
+    k = DPI / 72
+    return int((form.xs_pt[4] + 10) * k), int(form.ys_pt[8] * k)
+
+
+def disk(shape, centre, radius) -> np.ndarray:
+    yy, xx = np.ogrid[:shape[0], :shape[1]]
+    return np.hypot(xx - centre[0], yy - centre[1]) <= radius
+
+
+def test_grey_seal_is_found_by_its_ring(form, centre):
+    [seal] = find_seals(grey_stamped(form.image, centre), DPI)
+    assert abs(seal.cx - centre[0]) <= 6 and abs(seal.cy - centre[1]) <= 6
+    assert 0.8 * SEAL_RADIUS_PX <= seal.radius <= SEAL_RADIUS_PX
+
+
+def test_no_seal_on_a_page_without_one(form):
+    assert find_seals(form.image, DPI) == []
+
+
+def test_erasing_lifts_seal_ink_and_keeps_print_and_rulings(form, centre):
+    stamped = grey_stamped(form.image, centre)
+    erased, seals = erase_seals(stamped, DPI)
+    assert len(seals) == 1
+    inside = disk(form.image.shape, centre, SEAL_RADIUS_PX)
+    print_ink = form.image < 128
+    seal_only = inside & ~cv2.dilate(print_ink.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) \
+        & (stamped < 200)
+    assert seal_only.sum() > 2000
+    assert (erased[seal_only] > 200).mean() > 0.9          # the seal's ink is gone
+    assert (erased[inside & print_ink] < 128).mean() > 0.9  # the print under and around it stays
+
+
+def test_grid_under_an_erased_seal_is_the_form_grid(form, centre):
+    erased, _ = erase_seals(grey_stamped(form.image, centre), DPI)
+    [table] = detect_tables(erased, page=1, scale=72 / DPI)
+    assert {(c.row, c.col, c.row_span, c.col_span) for c in table.cells} == form.cells
