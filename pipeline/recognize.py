@@ -281,7 +281,7 @@ def is_lone_dash(mask: np.ndarray, text_height_px: float) -> bool:
     _, _, w, h, area = stats[1]
     flat = h <= max(2.0, 0.3 * text_height_px) and w >= 3 * h
     long_enough = w >= 0.3 * text_height_px
-    solid = area >= 0.6 * w * h
+    solid = area >= 0.45 * w * h       # a speck fused on its edge makes the box taller
     return bool(flat and long_enough and solid)
 
 
@@ -293,6 +293,16 @@ def line_crop(ink: CellInk, band: tuple[int, int], text_height_px: float) -> np.
     pad = max(2, int(round(0.25 * text_height_px)))
     piece = ink.gray[y0:y1, x0:x1]
     return cv2.copyMakeBorder(piece, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+
+
+def glyph_shapes(ink: CellInk, band: tuple[int, int], levels: InkLevels) -> np.ndarray:
+    """A line's ink cut at the middle of the weak and strong levels, for telling glyphs by shape.
+
+    The weak level keeps faint strokes but fattens glyphs until a comparator's
+    bar and arm fuse; shape checks want the strokes at their printed width.
+    """
+    y0, y1 = band
+    return ink.mask[y0:y1] & (ink.gray[y0:y1] < (levels.weak + levels.strong) / 2)
 
 
 def typical_text_height(masks: Sequence[np.ndarray], px_per_pt: float) -> float:
@@ -349,6 +359,7 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
 
     crops: list[np.ndarray] = []
     masks: list[np.ndarray] = []
+    shapes: list[np.ndarray] = []
     owners: list[int] = []
     for index, (cell, ink) in enumerate(zip(table.cells, inks)):
         cell.text, cell.confidence, cell.unreadable = "", 1.0, False
@@ -363,12 +374,13 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
         for band in split_text_lines(ink.mask, text_h):
             crops.append(line_crop(ink, band, text_h))
             masks.append(ink.mask[band[0]:band[1]])
+            shapes.append(glyph_shapes(ink, band, levels))
             owners.append(index)
 
     texts: dict[int, list[str]] = {}
-    for owner, mask, (text, conf) in zip(owners, masks, recognize_in_width_order(crops, engine)):
-        text = restore_full_stop(restore_comparator(text, mask), mask, text_h)
-        if comparator_doubtful(text, mask):
+    for owner, mask, shape, (text, conf) in zip(owners, masks, shapes, recognize_in_width_order(crops, engine)):
+        text = restore_full_stop(restore_comparator(text, shape), mask, text_h)
+        if comparator_doubtful(text, shape):
             conf = min(conf, DOUBTFUL_CONFIDENCE)
         texts.setdefault(owner, []).append(text)
         cell = table.cells[owner]
