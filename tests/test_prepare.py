@@ -166,3 +166,25 @@ def test_scanned_fixture_page(name, meta, tmp_path_factory):
     assert [(t.n_rows, t.n_cols) for t in tables] == [(t.n_rows, t.n_cols) for t in expected]
     for got, want in zip(tables, expected):
         assert spans(got) == spans(want)
+
+
+def test_red_seal_outline_left_by_jpeg_is_lifted_too():
+    """JPEG keeps a seal's darkness at full resolution but its red at half: its outline comes out grey."""
+    import random
+
+    from fixtures.scan import _multiply, _seal_layer
+
+    form = draw_form(dpi=DPI)
+    rgb = cv2.cvtColor(form.image, cv2.COLOR_GRAY2RGB)
+    layer = _seal_layer(165, "深圳市罗湖区政务服务数据管理局", random.Random(0))
+    k = DPI / 72
+    x, y = int((form.xs_pt[4] + 10) * k) - layer.shape[1] // 2, int(form.ys_pt[8] * k) - layer.shape[0] // 2
+    _multiply(rgb, layer, x, y)
+    _, jpeg = cv2.imencode(".jpg", rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 60])
+    gray = suppress_colour_ink(cv2.imdecode(jpeg, cv2.IMREAD_COLOR))
+    seal = np.zeros(form.image.shape, bool)
+    seal[y:y + layer.shape[0], x:x + layer.shape[1]] = layer[..., 3] > 0.05
+    seal = cv2.dilate(seal.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    near_print = cv2.dilate((form.image < 200).astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    assert (gray[seal & ~near_print] < 200).mean() < 0.03            # was 0.064 before the outline was lifted
+    assert (gray[seal & (form.image < 100)] < 128).mean() > 0.98      # print under the seal stays black
