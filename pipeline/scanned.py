@@ -98,19 +98,30 @@ def erase_rulings(gray: np.ndarray, tables: list[Table], scale: float) -> np.nda
     return out
 
 
-DASH_RUN = re.compile(r"一{2,}")
+DASH_RUN = re.compile(r"[一—]{2,}")
 
 
 STRAY_MARKS = "·・`'"     # dust and pen dots OCR reads at a cell's edge; never a value's first or last character
 
 
+# Readings the recogniser gives for common words that are no words at all: 间 read as 问,
+# 束 as 东, the letter O of a standard's name as a zero.
+IMPOSSIBLE_READINGS = {"时问": "时间", "结东": "结束", "IS0": "ISO"}
+
+
 def _normalize_cells(table: Table) -> None:
     for cell in table.cells:
-        cell.text = fix_dash_runs(normalize_text(cell.text) or "").strip(STRAY_MARKS)
+        cell.text = fix_readings(fix_dash_runs(normalize_text(cell.text) or "")).strip(STRAY_MARKS)
+
+
+def fix_readings(text: str) -> str:
+    for wrong, right in IMPOSSIBLE_READINGS.items():
+        text = text.replace(wrong, right)
+    return text
 
 
 def fix_dash_runs(text: str) -> str:
-    """PP-OCR reads a printed '——' as '一一'; two 一 in a row are a dash in these forms."""
+    """PP-OCR reads a printed '——' as '一一' or '—一'; two 一 or — in a row are a dash in these forms."""
     return DASH_RUN.sub(lambda m: "—" * len(m.group(0)), text)
 
 

@@ -51,3 +51,15 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
         level = json.loads(pdf.with_suffix(".scan.json").read_text())["level"]
         # hard scans may lose a lone 总分 row under seals (a known limit): its page then reads as non-form
         assert noted == truth if level != "hard" else truth <= noted, pdf.name
+
+
+@pytest.mark.parametrize("read, fixed", [
+    ("平台(二期)—一数据治理", "平台(二期)——数据治理"),
+    ("一一", "——"),
+    ("统一标准", "统一标准"),                      # a lone 一 is a character
+    ("完成时问", "完成时间"),
+    ("《IS09001质量管理体系》", "《ISO9001质量管理体系》"),
+])
+def test_cell_text_fixes(read, fixed):
+    from pipeline.scanned import fix_dash_runs, fix_readings
+    assert fix_readings(fix_dash_runs(read)) == fixed
