@@ -4,7 +4,7 @@ Every table becomes a sequence of rows (``FormRow``); a row lists the cells
 that cover it, merged cells included, with x positions relative to the
 table's width so that a continuation table on the next page (or a scan with
 another offset) lines up with the header it continues.  A row holding a
-``项目名称`` label starts a new form; rows before the first form and pages that
+``项目名称`` label (or another label of a form's first row) starts a new form; rows before the first form and pages that
 contribute no rows are non-form pages (cover sheets, narrative reports, blank
 backs).
 """
@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pipeline.objects import Cell, PageLayout, Table, TextLine
 from pipeline.text import label_key, starts_with_label
 
-FORM_START_LABELS = ("项目名称",)
+# Labels of a form's first row: 项目名称 in every layout, beside it 项目编码/项目编号 and 绩效自评年度
+# (layout A) or 项目金额 (B, C); any one of them starts the form when a seal or a signature covers the rest.
+FORM_START_LABELS = ("项目名称", "项目编码", "项目编号", "绩效自评年度", "项目金额")
 
 
 @dataclass(frozen=True)

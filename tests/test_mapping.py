@@ -154,3 +154,12 @@ def test_columns_whose_header_a_seal_covers_are_named_by_their_order(unreadable)
     pages[0].tables = [make_table(1, header)]
     row = map_form(split_forms(pages).forms[0]).form.indicators[0]
     assert (row.target, row.actual, row.weight, row.score, row.deviation) == ("15000", "15005", 12.5, 12.5, "无偏差")
+
+
+def test_form_starts_where_a_seal_covers_its_project_name_label():
+    header = [list(r) for r in HEADER_B]
+    header[0] = ["务服X政", ("档案整理", 4), ("项目金额", 2), ("3700700", 2)]
+    pages = two_page_form()
+    pages[0].tables = [make_table(1, header)]
+    [form] = split_forms(pages).forms
+    assert form.pages == [1, 2] and len(form.rows) == len(header) + len(CONTINUATION_B)
