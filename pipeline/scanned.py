@@ -25,6 +25,7 @@ from pipeline.text import normalize_text
 log = logging.getLogger("selfeval.scanned")
 
 TITLE_BAND_PT = 90.0     # how far above a table a title may stand
+UPSIDE_DOWN_DOUBT = 0.6  # below this median cell confidence the page is also read turned 180°
 RULING_BAND_PT = 2.0     # a ruling's ink is erased within this distance of its grid line
 
 
@@ -49,19 +50,30 @@ class ScannedPageReader:
     def __call__(self, source: PdfSource, page_no: int) -> PageLayout:
         image = source.render_color(page_no, self.dpi)
         prepared = prepare_page(image)
+        log.debug("%s page %d: rotation %d, skew %.2f°, %d seals", source.path.name, page_no,
+                  prepared.rotation, prepared.skew_deg, prepared.seals)
+        layout = self._read(prepared.gray, page_no)
+        if layout.tables and reading_confidence(layout) < UPSIDE_DOWN_DOUBT:
+            # The layout votes on orientation can be wrong on a page of one table; text read
+            # upside down is read with little confidence, the right way up with much.
+            turned = self._read(cv2.rotate(prepared.gray, cv2.ROTATE_180), page_no)
+            if reading_confidence(turned) > reading_confidence(layout):
+                log.info("%s page %d: read upside down, turned 180°", source.path.name, page_no)
+                layout = turned
+        return layout
+
+    def _read(self, gray: np.ndarray, page_no: int) -> PageLayout:
         scale = 72.0 / self.dpi
-        height_px, width_px = prepared.gray.shape[:2]
-        tables = grid.detect_tables(prepared.gray, page=page_no, scale=scale)
-        log.debug("%s page %d: rotation %d, skew %.2f°, %d tables", source.path.name, page_no,
-                  prepared.rotation, prepared.skew_deg, len(tables))
+        height_px, width_px = gray.shape[:2]
+        tables = grid.detect_tables(gray, page=page_no, scale=scale)
         free_text: list[TextLine] = []
-        cells_image = erase_rulings(prepared.gray, tables, scale) if tables else prepared.gray
+        cells_image = erase_rulings(gray, tables, scale) if tables else gray
         for table in tables:
             read_cells(cells_image, table, scale=scale, engine=self.ocr(),
                        confidence_floor=self.confidence_floor)
             _normalize_cells(table)
         if tables:
-            free_text = self._title_lines(prepared.gray, tables, scale, width_px)
+            free_text = self._title_lines(gray, tables, scale, width_px)
         return PageLayout(page=page_no, width=width_px * scale, height=height_px * scale,
                           tables=tables, free_text=free_text, source="ocr")
 
@@ -75,6 +87,12 @@ class ScannedPageReader:
                 lines.extend(_normalized(read_region(gray, band, scale=scale, engine=self.ocr())))
             previous_bottom = table.bbox.y1
         return lines
+
+
+def reading_confidence(layout: PageLayout) -> float:
+    """Median confidence of the page's read cells (1.0 when nothing was read)."""
+    read = [cell.confidence for table in layout.tables for cell in table.cells if cell.text]
+    return float(np.median(read)) if read else 1.0
 
 
 def erase_rulings(gray: np.ndarray, tables: list[Table], scale: float) -> np.ndarray:

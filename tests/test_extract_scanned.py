@@ -63,3 +63,27 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
 def test_cell_text_fixes(read, fixed):
     from pipeline.scanned import fix_dash_runs, fix_readings
     assert fix_readings(fix_dash_runs(read)) == fixed
+
+
+def test_page_left_upside_down_by_preparation_is_read_turned(monkeypatch):
+    """When the layout votes get a 180° turn wrong, the recogniser's low confidence turns the page."""
+    import cv2
+
+    from pipeline import scanned
+    from pipeline.document import PdfSource
+
+    prepare = scanned.prepare_page
+
+    def prepare_upside_down(image):
+        page = prepare(image)
+        page.gray = cv2.rotate(page.gray, cv2.ROTATE_180)
+        return page
+
+    reader = scanned.ScannedPageReader()
+    with PdfSource(SCANNED / "scan_clean_b_one_form.pdf") as source:
+        upright = reader(source, 1)
+        monkeypatch.setattr(scanned, "prepare_page", prepare_upside_down)
+        turned = reader(source, 1)
+    assert scanned.reading_confidence(turned) == pytest.approx(scanned.reading_confidence(upright), abs=0.02)
+    texts = {cell.text for table in turned.tables for cell in table.cells}
+    assert "项目名称" in texts and texts == {cell.text for table in upright.tables for cell in table.cells}
