@@ -37,6 +37,7 @@ EDGE_COVER = 0.3            # ruled share of an elementary edge that makes it a 
 THICK_PT = 3.0              # a piece thicker than this caught something besides its ruling
 SIDE_BAND_PT = 2.0          # band beside a ruling that must be mostly paper...
 SIDE_INK_MAX = 0.3          # ...at most this share of ink
+SPLIT_GAP_PT = 60.0         # side-by-side pieces of one table with the same row lines lie closer than this
 MIN_TABLE_W_PT = 100.0
 MIN_TABLE_H_PT = 12.0
 
@@ -65,7 +66,8 @@ def detect_tables(gray: np.ndarray, *, page: int, scale: float) -> list[Table]:
     segments = detect_segments(gray, scale=scale)
     px_per_pt = 1.0 / scale
     tables = []
-    for h_group, v_group in _group_touching(segments, SNAP_PT * px_per_pt):
+    groups = _group_touching(segments, SNAP_PT * px_per_pt)
+    for h_group, v_group in _join_split_groups(groups, SNAP_PT * px_per_pt, SPLIT_GAP_PT * px_per_pt):
         table = _build_table(h_group, v_group, page=page, scale=scale)
         if table is not None:
             tables.append(table)
@@ -302,6 +304,41 @@ def _group_touching(segments: Segments, snap: float) -> list[tuple[list[Segment]
         for seg in g[1]:
             _adopt(seg, seg.pos, seg.pos, (seg.start + seg.end) / 2, tables, boxes, 1, snap)
     return tables
+
+
+def _join_split_groups(groups, snap: float, max_gap: float):
+    """Join side-by-side groups ruled by the same row lines: one table whose rulings broke apart.
+
+    On a badly scanned single-row table (a form's 总分 row alone on a page) every
+    horizontal ruling can break between the same columns, and the table falls
+    into pieces that touch nothing of each other.
+    """
+    groups = [(list(hs), list(vs)) for hs, vs in groups]
+    joined = True
+    while joined:
+        joined = False
+        for a, b in ((a, b) for a in range(len(groups)) for b in range(len(groups)) if a != b):
+            if _same_rows(groups[a], groups[b], snap) and -snap <= _x_gap(groups[a], groups[b]) <= max_gap:
+                groups[a][0].extend(groups[b][0])
+                groups[a][1].extend(groups[b][1])
+                del groups[b]
+                joined = True
+                break
+    return groups
+
+
+def _row_lines(group, snap: float) -> list[float]:
+    return [_line_position(line) for line in _cluster_lines(group[0], snap)]
+
+
+def _same_rows(a, b, snap: float) -> bool:
+    ya, yb = _row_lines(a, snap), _row_lines(b, snap)
+    return len(ya) >= 2 and len(ya) == len(yb) and all(abs(p - q) <= snap for p, q in zip(ya, yb))
+
+
+def _x_gap(left, right) -> float:
+    """Gap from the right end of ``left``'s rulings to the left end of ``right``'s (negative: overlap)."""
+    return min(s.start for s in right[0]) - max(s.end for s in left[0])
 
 
 def _group_box(group: tuple[list[Segment], list[Segment]]) -> tuple[float, float, float, float]:

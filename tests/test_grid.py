@@ -126,3 +126,21 @@ def test_born_digital_fixture_form_pages_have_wide_tables(pdf):
             assert bool(tables) == (i + 1 in form_pages), f"page {i + 1}"
     finally:
         doc.close()
+
+
+def test_lone_row_whose_rulings_break_at_the_same_place_is_one_table():
+    """A form's 总分 row alone on a page, both rulings broken between the same columns (a seal)."""
+    dpi = 200
+    k = dpi / 72
+    img = np.full((int(842 * k), int(595 * k)), 255, np.uint8)
+    xs = [int(v * k) for v in (40, 300, 420, 500, 560)]
+    y0, y1 = int(60 * k), int(80 * k)
+    gap = (int(330 * k), int(360 * k))              # 30 pt without ruling, top and bottom alike
+    for y in (y0, y1):
+        cv2.line(img, (xs[0], y), (gap[0], y), 0, 2)
+        cv2.line(img, (gap[1], y), (xs[-1], y), 0, 2)
+    for x in xs:
+        cv2.line(img, (x, y0), (x, y1), 0, 2)
+    [table] = detect_tables(img, page=1, scale=72 / dpi)
+    assert (table.n_rows, table.n_cols) == (1, 4)
+    assert table.bbox.x0 == pytest.approx(40, abs=2) and table.bbox.x1 == pytest.approx(560, abs=2)
