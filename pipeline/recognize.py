@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from pipeline.ink import component_minima
 from pipeline.glyphs import comparator_doubtful, is_lone_slash, restore_comparator, restore_full_stop
 from pipeline.objects import BBox, Table, TextLine
 from pipeline.ocr.base import OcrEngine
@@ -84,25 +85,13 @@ def page_ink_levels(gray: np.ndarray, crops: Sequence[np.ndarray], px_per_pt: fl
     """
     weak = page_ink_threshold(gray)
     paper = float(np.median(gray))
-    minima = np.concatenate([_component_minima(crop, weak, GLYPH_AREA_PT2 * px_per_pt ** 2) for crop in crops]
+    minima = np.concatenate([component_minima(crop, crop < weak, GLYPH_AREA_PT2 * px_per_pt ** 2) for crop in crops]
                             or [np.empty(0)])
     if minima.size < MIN_GLYPHS_FOR_LEVELS:
         return InkLevels(weak, weak)
     text_dark = float(np.percentile(minima, 25))
     strong = int(round(text_dark + STRONG_INK_SHARE * (paper - text_dark)))
     return InkLevels(weak, min(weak, strong))
-
-
-def _component_minima(crop: np.ndarray, weak: int, min_area: float) -> np.ndarray:
-    ink = crop < weak
-    if not ink.any():
-        return np.empty(0)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    minima = np.full(n, 255, dtype=np.int32)
-    np.minimum.at(minima, labels[ink], crop[ink].astype(np.int32))
-    big = stats[:, cv2.CC_STAT_AREA] >= min_area
-    big[0] = False
-    return minima[big]
 
 
 def crop_box_px(bbox_pt: BBox, scale: float, shape: tuple[int, ...], inset_px: int) -> tuple[int, int, int, int]:

@@ -8,8 +8,8 @@ ring. The ring is found as a circle of thick strokes (Hough on a coarse copy,
 then checked along its whole circumference). Inside it: the ring and the star
 are erased by shape, except where print lies under them (ink multiplies, so
 print under a seal is darker than either); the letters are erased as ink
-pieces holding no pixel as dark as print (hysteresis). The table's rulings
-through the seal are kept along their straight course.
+pieces holding no pixel as dark as the print beside the seal (hysteresis).
+The table's rulings through the seal are kept along their straight course.
 """
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from pipeline.ink import component_minima
 
 MM_PER_IN = 25.4
 SEAL_RADIUS_MM = (14.0, 26.0)      # outer radius range searched (standard seals: 19–22.5 mm)
@@ -26,7 +28,10 @@ MIN_RING_COVERAGE = 0.5            # share of the ring's circumference that must
 STAR_RADIUS_SHARE = 0.35           # the star sits within this share of the radius from the centre
 UNDER_SHARE = 0.7                  # print under the ring or star is darker than this share of the seal's ink
 TONE_MARGIN = 60.0                 # ink: this much darker than paper
-LETTER_CUT_SHARE = 0.7             # a seal letter's darkest pixel lies beyond this share from print to seal ink
+LETTER_CUT_SHARE = 0.5             # a seal letter's darkest pixel lies beyond this share from print to seal ink
+GLYPH_AREA_PX = 20                 # ink pieces this large beside the seal count as print glyphs
+MIN_GLYPHS_BESIDE = 10
+MIN_TONE_GAP = 25.0                # seal ink must be this much lighter than print to lift letters by tone
 RING_BAND_SHARE = 0.12             # the ring's band, as a share of the radius, each side of the fitted circle
 
 
@@ -86,6 +91,11 @@ def _fit_ring(gray: np.ndarray, thick: np.ndarray, cx: float, cy: float, radius:
     return Seal(cx, cy, best_r, float(np.median(gray[ring])))
 
 
+def margin_ring(reach: float) -> float:
+    """Print beside a seal is measured beyond this distance from its centre (clear of the ring's band)."""
+    return reach * 1.05
+
+
 def _ring_mask(shape: tuple[int, ...], cx: float, cy: float, radius: float) -> np.ndarray:
     yy, xx = np.ogrid[:shape[0], :shape[1]]
     d = np.hypot(xx - cx, yy - cy)
@@ -130,7 +140,7 @@ def _erase_one(out: np.ndarray, thick: np.ndarray, rulings: tuple[np.ndarray, np
                                     | (d <= STAR_RADIUS_SHARE * seal.radius))
     under = window < UNDER_SHARE * seal.ink_level      # print under the ring or star: darker than either
     window[inside & shapes & ~under] = np.uint8(min(255.0, paper))
-    window[_light_marks(window, inside, seal, paper)] = np.uint8(min(255.0, paper))
+    window[_light_marks(window, inside, d > margin_ring(reach), seal, paper)] = np.uint8(min(255.0, paper))
 
 
 def _crossing_rulings(rulings: np.ndarray, d: np.ndarray, reach: float, *, vertical: bool) -> np.ndarray:
@@ -157,18 +167,23 @@ def _crossing_rulings(rulings: np.ndarray, d: np.ndarray, reach: float, *, verti
     return keep
 
 
-def _light_marks(window: np.ndarray, inside: np.ndarray, seal: Seal, paper: float) -> np.ndarray:
+def _light_marks(window: np.ndarray, inside: np.ndarray, around: np.ndarray, seal: Seal,
+                 paper: float) -> np.ndarray:
     """Ink pieces inside the seal with no pixel as dark as print: the seal's letters (hysteresis).
 
-    The cut lies between the darkest print in and around the seal and the
+    Print is measured beside the seal, where no seal ink darkens it: the
+    median darkest pixel of its glyphs. The cut lies between that and the
     seal's ink; a glyph of print holds pixels darker than that, a seal letter
-    that touches no print does not.
+    that touches no print does not. Where print is as light as the seal, the
+    two cannot be told apart by tone and nothing is lifted.
     """
-    weak = inside & (window < paper - TONE_MARGIN)
-    if not weak.any():
-        return weak
-    print_dark = float(np.percentile(window[weak], 5))
-    cut = print_dark + LETTER_CUT_SHARE * (seal.ink_level - print_dark)
+    ink = window < paper - TONE_MARGIN
+    beside = component_minima(window, ink & around, min_area=GLYPH_AREA_PX)
+    if beside.size < MIN_GLYPHS_BESIDE or seal.ink_level - np.median(beside) < MIN_TONE_GAP:
+        return np.zeros_like(inside)
+    print_level = float(np.median(beside))
+    cut = print_level + LETTER_CUT_SHARE * (seal.ink_level - print_level)
+    weak = inside & ink
     n, labels = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8)
     minima = np.full(n, 255, dtype=np.int32)
     np.minimum.at(minima, labels[weak], window[weak].astype(np.int32))
