@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pipeline.ink import component_minima
 from pipeline.glyphs import comparator_doubtful, is_lone_slash, restore_comparator, restore_full_stop
+from pipeline.ink import component_minima
 from pipeline.objects import BBox, Table, TextLine
 from pipeline.ocr.base import OcrEngine
 

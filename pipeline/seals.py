@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from pipeline.grid import ruling_masks
 from pipeline.ink import component_minima
 
 MM_PER_IN = 25.4
@@ -30,7 +31,7 @@ UNDER_SHARE = 0.7                  # print under the ring or star is darker than
 TONE_MARGIN = 60.0                 # ink: this much darker than paper
 LETTER_CUT_SHARE = 0.5             # a seal letter's darkest pixel lies beyond this share from print to seal ink
 GLYPH_AREA_PX = 20                 # ink pieces this large beside the seal count as print glyphs
-MIN_GLYPHS_BESIDE = 10
+MIN_GLYPHS_BESIDE = 5                  # fewer print glyphs beside a seal do not tell print's tone
 MIN_TONE_GAP = 25.0                # seal ink must be this much lighter than print to lift letters by tone
 RING_BAND_SHARE = 0.12             # the ring's band, as a share of the radius, each side of the fitted circle
 
@@ -111,8 +112,6 @@ def erase_seals(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, list[Seal]]:
     seals = find_seals(gray, dpi)
     if not seals:
         return gray, []
-    from pipeline.grid import ruling_masks
-
     out = gray.copy()
     paper = float(np.median(gray))
     thick = thick_ink(gray, dpi, paper) > 0
@@ -178,12 +177,15 @@ def _light_marks(window: np.ndarray, inside: np.ndarray, around: np.ndarray, sea
     two cannot be told apart by tone and nothing is lifted.
     """
     ink = window < paper - TONE_MARGIN
-    beside = component_minima(window, ink & around, min_area=GLYPH_AREA_PX)
-    if beside.size < MIN_GLYPHS_BESIDE or seal.ink_level - np.median(beside) < MIN_TONE_GAP:
-        return np.zeros_like(inside)
-    print_level = float(np.median(beside))
-    cut = print_level + LETTER_CUT_SHARE * (seal.ink_level - print_level)
     weak = inside & ink
+    if not weak.any():
+        return weak
+    beside = component_minima(window, ink & around, min_area=GLYPH_AREA_PX)
+    # a seal with hardly any print around it (page top, margin): the darkest ink inside stands for print
+    print_level = float(np.median(beside)) if beside.size >= MIN_GLYPHS_BESIDE else float(np.percentile(window[weak], 5))
+    if seal.ink_level - print_level < MIN_TONE_GAP:
+        return np.zeros_like(inside)
+    cut = print_level + LETTER_CUT_SHARE * (seal.ink_level - print_level)
     n, labels = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8)
     minima = np.full(n, 255, dtype=np.int32)
     np.minimum.at(minima, labels[weak], window[weak].astype(np.int32))
