@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from pipeline.grid import ruling_masks
-from pipeline.ink import component_minima
+from pipeline.ink import component_minima, labelled_minima
 
 MM_PER_IN = 25.4
 SEAL_RADIUS_MM = (14.0, 26.0)      # outer radius range searched (standard seals: 19–22.5 mm)
@@ -31,8 +31,9 @@ UNDER_SHARE = 0.7                  # print under the ring or star is darker than
 TONE_MARGIN = 60.0                 # ink: this much darker than paper
 LETTER_CUT_SHARE = 0.5             # a seal letter's darkest pixel lies beyond this share from print to seal ink
 GLYPH_AREA_PX = 20                 # ink pieces this large beside the seal count as print glyphs
-MIN_GLYPHS_BESIDE = 5                  # fewer print glyphs beside a seal do not tell print's tone
+MIN_GLYPHS_BESIDE = 5              # fewer print glyphs beside a seal do not tell print's tone
 MIN_TONE_GAP = 25.0                # seal ink must be this much lighter than print to lift letters by tone
+BESIDE_SHARE = 1.05                # print beside a seal lies beyond this share of its reach (clear of the ring)
 RING_BAND_SHARE = 0.12             # the ring's band, as a share of the radius, each side of the fitted circle
 
 
@@ -92,11 +93,6 @@ def _fit_ring(gray: np.ndarray, thick: np.ndarray, cx: float, cy: float, radius:
     return Seal(cx, cy, best_r, float(np.median(gray[ring])))
 
 
-def margin_ring(reach: float) -> float:
-    """Print beside a seal is measured beyond this distance from its centre (clear of the ring's band)."""
-    return reach * 1.05
-
-
 def _ring_mask(shape: tuple[int, ...], cx: float, cy: float, radius: float) -> np.ndarray:
     yy, xx = np.ogrid[:shape[0], :shape[1]]
     d = np.hypot(xx - cx, yy - cy)
@@ -139,7 +135,8 @@ def _erase_one(out: np.ndarray, thick: np.ndarray, rulings: tuple[np.ndarray, np
                                     | (d <= STAR_RADIUS_SHARE * seal.radius))
     under = window < UNDER_SHARE * seal.ink_level      # print under the ring or star: darker than either
     window[inside & shapes & ~under] = np.uint8(min(255.0, paper))
-    window[_light_marks(window, inside, d > margin_ring(reach), seal, paper)] = np.uint8(min(255.0, paper))
+    beside = d > BESIDE_SHARE * reach
+    window[_light_marks(window, inside, beside, seal, paper)] = np.uint8(min(255.0, paper))
 
 
 def _crossing_rulings(rulings: np.ndarray, d: np.ndarray, reach: float, *, vertical: bool) -> np.ndarray:
@@ -186,9 +183,7 @@ def _light_marks(window: np.ndarray, inside: np.ndarray, around: np.ndarray, sea
     if seal.ink_level - print_level < MIN_TONE_GAP:
         return np.zeros_like(inside)
     cut = print_level + LETTER_CUT_SHARE * (seal.ink_level - print_level)
-    n, labels = cv2.connectedComponents(weak.astype(np.uint8), connectivity=8)
-    minima = np.full(n, 255, dtype=np.int32)
-    np.minimum.at(minima, labels[weak], window[weak].astype(np.int32))
+    labels, minima, _ = labelled_minima(window, weak)
     light = minima > cut
     light[0] = False
     return light[labels]
