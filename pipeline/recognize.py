@@ -103,10 +103,8 @@ def crop_box_px(bbox_pt: BBox, scale: float, shape: tuple[int, ...], inset_px: i
     return x0, y0, max(x0, x1), max(y0, y1)
 
 
-def clean_ink(crop: np.ndarray, levels: InkLevels | int, px_per_pt: float) -> CellInk:
+def clean_ink(crop: np.ndarray, levels: InkLevels, px_per_pt: float) -> CellInk:
     """Binarise a cell crop (hysteresis) and drop ruling remnants along its border and speckles."""
-    if isinstance(levels, int):
-        levels = InkLevels(levels, levels)
     raw = crop < levels.weak
     if not raw.any():
         return CellInk(crop, raw)

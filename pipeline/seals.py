@@ -55,8 +55,10 @@ def thick_ink(gray: np.ndarray, dpi: float, paper: float) -> np.ndarray:
 
 def find_seals(gray: np.ndarray, dpi: float) -> list[Seal]:
     """Round seals of the page: circles of thick ink whose ring is mostly there."""
-    paper = float(np.median(gray))
-    thick = thick_ink(gray, dpi, paper)
+    return _seals_in(gray, thick_ink(gray, dpi, float(np.median(gray))), dpi)
+
+
+def _seals_in(gray: np.ndarray, thick: np.ndarray, dpi: float) -> list[Seal]:
     if not thick.any():
         return []
     factor = max(1, int(round(dpi / HOUGH_DPI)))
@@ -105,13 +107,14 @@ def _overlaps(a: Seal, b: Seal) -> bool:
 
 def erase_seals(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, list[Seal]]:
     """``gray`` with the ink of its round seals lifted to paper; print and rulings under them kept."""
-    seals = find_seals(gray, dpi)
+    paper = float(np.median(gray))
+    thick = thick_ink(gray, dpi, paper)
+    seals = _seals_in(gray, thick, dpi)
     if not seals:
         return gray, []
     out = gray.copy()
-    paper = float(np.median(gray))
-    thick = thick_ink(gray, dpi, paper) > 0
     rulings = ruling_masks(gray, scale=72.0 / dpi)
+    thick = thick > 0
     for seal in seals:
         _erase_one(out, thick, rulings, seal, paper)
     return out, seals

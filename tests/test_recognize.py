@@ -18,6 +18,7 @@ BORN_DIGITAL = Path(__file__).resolve().parents[1] / "fixtures" / "born_digital"
 DPI = 200
 SCALE = 72 / DPI            # points per pixel
 TEXT_PX = 28                # ~10 pt at 200 dpi
+ONE_LEVEL = R.InkLevels(weak=160, strong=160)   # plain thresholding, no hysteresis
 
 
 def draw_text(canvas: np.ndarray, xy: tuple[int, int], text: str, size: int = TEXT_PX) -> None:
@@ -52,7 +53,7 @@ def test_two_wrapped_lines_are_split_in_reading_order():
     crop = blank(90, 400)
     draw_text(crop, (5, 5), "项目实施目标包括完成")
     draw_text(crop, (5, 45), "需求调研")
-    bands = R.split_text_lines(R.clean_ink(crop, 160, 1 / SCALE).mask, TEXT_PX)
+    bands = R.split_text_lines(R.clean_ink(crop, ONE_LEVEL, 1 / SCALE).mask, TEXT_PX)
     assert len(bands) == 2
     assert bands[0][1] <= bands[1][0]
     assert bands[0][0] < 40 <= bands[1][0]
@@ -62,18 +63,18 @@ def test_two_wrapped_lines_are_split_in_reading_order():
 def test_a_character_of_separate_strokes_stays_one_line(char):
     crop = blank(60, 80)
     draw_text(crop, (10, 10), char)
-    assert len(R.split_text_lines(R.clean_ink(crop, 160, 1 / SCALE).mask, TEXT_PX)) == 1
+    assert len(R.split_text_lines(R.clean_ink(crop, ONE_LEVEL, 1 / SCALE).mask, TEXT_PX)) == 1
 
 
 def test_touching_lines_are_cut_at_the_lightest_row():
     single = blank(60, 400)
     draw_text(single, (5, 5), "项目实施目标包括")
-    (top, bottom), = R.ink_runs(R.clean_ink(single, 160, 1 / SCALE).mask)
+    (top, bottom), = R.ink_runs(R.clean_ink(single, ONE_LEVEL, 1 / SCALE).mask)
     line_h = bottom - top
     crop = blank(90, 400)
     draw_text(crop, (5, 5), "项目实施目标包括")
     draw_text(crop, (5, 5 + line_h), "需求调研完成情况")   # no white row between the lines
-    mask = R.clean_ink(crop, 160, 1 / SCALE).mask
+    mask = R.clean_ink(crop, ONE_LEVEL, 1 / SCALE).mask
     assert len(R.ink_runs(mask)) == 1
     bands = R.split_text_lines(mask, line_h)
     assert len(bands) == 2
@@ -83,14 +84,14 @@ def test_touching_lines_are_cut_at_the_lightest_row():
 def test_lone_dash_is_recognised_from_geometry():
     crop = blank(45, 200)
     cv2.line(crop, (85, 22), (115, 22), 0, 2)
-    assert R.is_lone_dash(R.clean_ink(crop, 160, 1 / SCALE).mask, TEXT_PX)
+    assert R.is_lone_dash(R.clean_ink(crop, ONE_LEVEL, 1 / SCALE).mask, TEXT_PX)
 
 
 @pytest.mark.parametrize("text", ["12", "三", "—10", "/"])
 def test_text_is_not_a_dash(text):
     crop = blank(45, 200)
     draw_text(crop, (70, 6), text)
-    assert not R.is_lone_dash(R.clean_ink(crop, 160, 1 / SCALE).mask, TEXT_PX)
+    assert not R.is_lone_dash(R.clean_ink(crop, ONE_LEVEL, 1 / SCALE).mask, TEXT_PX)
 
 
 def test_ruling_remnants_and_speckles_are_not_ink():
@@ -98,7 +99,7 @@ def test_ruling_remnants_and_speckles_are_not_ink():
     crop[0:2, :] = 0            # the cell's top ruling leaking into the crop
     crop[:, 198:200] = 0        # and its right one
     crop[20, 50] = 0            # one speckle
-    assert not R.clean_ink(crop, 160, 1 / SCALE).mask.any()
+    assert not R.clean_ink(crop, ONE_LEVEL, 1 / SCALE).mask.any()
 
 
 def test_light_marks_apart_from_text_are_not_ink():
@@ -129,11 +130,11 @@ def test_ruling_stub_at_the_cell_edge_is_dropped_but_a_leading_one_stays():
     crop = blank(45, 220)
     draw_text(crop, (80, 8), "95%")
     crop[8:38, 216:219] = 0                                            # a bent ruling's remnant
-    mask = R.clean_ink(crop, 160, 1 / SCALE).mask
+    mask = R.clean_ink(crop, ONE_LEVEL, 1 / SCALE).mask
     assert not mask[:, 200:].any() and mask[:, 80:140].any()
     line = blank(45, 300)
     draw_text(line, (2, 8), "1.保障")
-    kept = R.clean_ink(line, 160, 1 / SCALE).mask
+    kept = R.clean_ink(line, ONE_LEVEL, 1 / SCALE).mask
     assert kept[:, :12].any()
 
 
