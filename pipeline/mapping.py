@@ -375,6 +375,9 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
         total_cells = _cells_by_column(body[total_at], columns)
         form.total = Total(weight=reader.number("total.weight", total_cells.get("weight")),
                            score=reader.number("total.score", total_cells.get("score")))
+        if ocr and form.total.weight is None:
+            # every form prints its total weight; on a scan its absence is a cell not read, not an empty one
+            reader.unreadable.setdefault("total.weight", "总分行未读到分值")
     cell_rows = [_cells_by_column(row, columns, skip=header_cells) for row in data_rows]
     cell_rows = [cells for cells in cell_rows if _has_content(cells)]
     levels = LevelFiller(cell_rows, snap=ocr)

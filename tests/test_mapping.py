@@ -163,3 +163,16 @@ def test_form_starts_where_a_seal_covers_its_project_name_label():
     pages[0].tables = [make_table(1, header)]
     [form] = split_forms(pages).forms
     assert form.pages == [1, 2] and len(form.rows) == len(header) + len(CONTINUATION_B)
+
+
+@pytest.mark.parametrize("source, flagged", [("ocr", True), ("text_layer", False)])
+def test_total_weight_not_read_on_a_scan_goes_to_review(source, flagged):
+    rows = [list(r) for r in CONTINUATION_B]
+    rows[-1] = [("总分", 5), "", "99.8", "—"]
+    pages = two_page_form()
+    pages[1].tables = [make_table(2, rows, top=40)]
+    for page in pages:
+        page.source = source
+    mapped = map_form(split_forms(pages).forms[0])
+    assert mapped.form.total.weight is None
+    assert ("total.weight" in mapped.unreadable) is flagged

@@ -28,7 +28,7 @@ import numpy as np
 from models.weights import ModelWeightsError, OcrModelPaths, chosen_engine, engine_format, resolve_ocr_models
 from pipeline.ocr.base import Recognition
 from pipeline.ocr.paddle import PaddleEngine
-from pipeline.ocr.confidence import weakest_character_decoder
+from pipeline.ocr.confidence import nfkc, weakest_character_decoder
 
 DEFAULT_ONNX_ENGINE = "ppocrv6-tiny-onnx"
 
@@ -115,7 +115,8 @@ class PaddleOnnxEngine(PaddleEngine):
                 self._simplified = simplified_table(dictionary_chars(paths.rec_char_dict))
             self.paths = paths
             recognizer = self._ocr.text_recognizer
-            recognizer.postprocess_op = weakest_character_decoder(recognizer.postprocess_op)
+            recognizer.postprocess_op = weakest_character_decoder(
+                recognizer.postprocess_op, lambda char: nfkc(char).translate(self._simplified))
             self.load_seconds = time.perf_counter() - started
         return self
 
