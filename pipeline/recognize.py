@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from pipeline.glyphs import comparator_doubtful, is_lone_slash, restore_comparator, restore_full_stop
-from pipeline.ink import component_minima
+from pipeline.ink import component_minima, labelled_minima
 from pipeline.objects import BBox, Table, TextLine
 from pipeline.ocr.base import OcrEngine
 
@@ -36,11 +36,13 @@ DOT_AREA_PT2 = 2.0               # a dot-sized mark ("." "：" or dust) is small
 GLYPH_AREA_PT2 = 4.0             # ink components this large count when measuring the text's darkness
 MIN_GLYPHS_FOR_LEVELS = 20       # fewer than this and the page keeps a single ink level
 STRONG_INK_SHARE = 0.55          # strong level: this share of the way from the text's darkness to the paper
+FULL_STOP_PT = (1.5, 4.5)        # a '。' is this large (points, width and height)
 HAIRLINE_PT = 1.5                # a flat stroke no taller than this is kept however light
 STUB_ZONE_PT = 2.5               # a ruling remnant lies wholly within this of the crop's border
 STUB_THICKNESS_PT = 1.2          # ... and is no thicker than this
 STUB_GAP_PT = 2.0                # ... with no other ink this close beside it (along its length)
 DOT_REACH_PT = 7.0               # full-width punctuation stands within this of a glyph; dust beyond it is dropped
+LINE_MERGE_HEIGHT = 1.25        # runs merge into one text line only up to this many text heights
 RECOGNIZE_CHUNK = 64             # line crops per recogniser call at most
 REC_HEIGHT, REC_MIN_WIDTH = 48, 320   # the recogniser's input: height, and the width short crops are padded to
 CHUNK_WIDTH_BUDGET = 8 * 320     # crops × widest input width per recogniser call (bounds the memory peak)
@@ -108,7 +110,7 @@ def clean_ink(crop: np.ndarray, levels: InkLevels, px_per_pt: float) -> CellInk:
     raw = crop < levels.weak
     if not raw.any():
         return CellInk(crop, raw)
-    mask = _with_strong_ink(raw, crop < levels.strong, px_per_pt)
+    mask = _with_strong_ink(crop, raw, levels, px_per_pt)
     mask = _without_edge_rulings(mask, edge=max(3, int(round(2.5 * px_per_pt))))
     mask = _without_specks(mask, min_area=max(2.0, SPECKLE_AREA_PT2 * px_per_pt ** 2),
                            thin=max(3.0, 1.5 * px_per_pt))
@@ -120,19 +122,45 @@ def clean_ink(crop: np.ndarray, levels: InkLevels, px_per_pt: float) -> CellInk:
     return CellInk(gray, mask)
 
 
-def _with_strong_ink(weak: np.ndarray, strong: np.ndarray, px_per_pt: float) -> np.ndarray:
+def _with_strong_ink(crop: np.ndarray, weak: np.ndarray, levels: InkLevels, px_per_pt: float) -> np.ndarray:
     """The weak ink components that hold strong ink (hysteresis): glyphs whole, light marks gone.
 
     A flat stroke ('—', '-') is kept either way: a hairline never renders as
-    dark as a glyph's stem, and it is the value of many cells.
+    dark as a glyph's stem, and it is the value of many cells. So is a full
+    stop: its thin ring blurs lighter than any stem (see _full_stops).
     """
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(weak.astype(np.uint8), connectivity=8)
-    keep = np.zeros(n, dtype=bool)
-    keep[np.unique(labels[strong & weak])] = True
+    labels, minima, stats = labelled_minima(crop, weak)
+    keep = minima < levels.strong
     heights, widths = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
     keep |= (heights <= HAIRLINE_PT * px_per_pt) & (widths >= 3 * heights)
     keep[0] = False
+    keep |= _full_stops(keep, labels, stats, minima < (levels.weak + levels.strong) / 2, px_per_pt)
+    keep[0] = False
     return keep[labels]
+
+
+def _full_stops(kept: np.ndarray, labels: np.ndarray, stats: np.ndarray, darkish: np.ndarray,
+                px_per_pt: float) -> np.ndarray:
+    """Light round marks the size of a '。' sitting on the baseline right after a kept glyph.
+
+    Seal remains and dirt are light too, but seldom round, mark-sized and
+    level with the foot of a character just left of them.
+    """
+    found = np.zeros(len(kept), dtype=bool)
+    lo, hi = FULL_STOP_PT[0] * px_per_pt, FULL_STOP_PT[1] * px_per_pt
+    glyphs = kept[labels]
+    for i in np.flatnonzero(~kept & darkish):
+        x, y, w, h = (int(v) for v in stats[i][:4])
+        if not (lo <= w <= hi and lo <= h <= hi and 0.6 * h <= w <= 1.6 * h):
+            continue
+        left = glyphs[max(0, y - 3 * h):y + h, max(0, x - 2 * w):x]
+        rows = np.flatnonzero(left.any(axis=1))
+        if not rows.size:
+            continue
+        glyph_top, glyph_bottom = max(0, y - 3 * h) + rows[0], max(0, y - 3 * h) + rows[-1] + 1
+        level_feet = abs(glyph_bottom - (y + h)) <= max(2, 0.4 * h)
+        found[i] = level_feet and y - glyph_top >= h
+    return found
 
 
 def _without_edge_rulings(mask: np.ndarray, edge: int) -> np.ndarray:
@@ -225,9 +253,11 @@ def ink_runs(mask: np.ndarray) -> list[tuple[int, int]]:
 def split_text_lines(mask: np.ndarray, text_height_px: float) -> list[tuple[int, int]]:
     """Text line bands [y0, y1) of a cell, top to bottom.
 
-    Projection runs are merged when the gap is a hair, or when a thin run (a
-    stroke of 二/三, a dot) fits into one line with its neighbour; a band much
-    taller than a line (lines touching) is cut at its lightest row.
+    Projection runs are merged when the gap is a hair or a thin run (a stroke
+    of 二/三, a dot) fits into one line with its neighbour, so long as the
+    merged band is no taller than a line: closely set lines of long texts
+    are parted by gaps of a hair too. A band much taller than a line (lines
+    touching) is cut at its lightest rows.
     """
     bands: list[tuple[int, int]] = []
     for y0, y1 in ink_runs(mask):
@@ -235,7 +265,8 @@ def split_text_lines(mask: np.ndarray, text_height_px: float) -> list[tuple[int,
             p0, p1 = bands[-1]
             gap = y0 - p1
             thin = min(p1 - p0, y1 - y0) < 0.55 * text_height_px
-            if gap <= max(1.0, 0.12 * text_height_px) or (thin and y1 - p0 <= 1.25 * text_height_px):
+            one_line = y1 - p0 <= LINE_MERGE_HEIGHT * text_height_px
+            if one_line and (gap <= max(1.0, 0.12 * text_height_px) or thin):
                 bands[-1] = (p0, y1)
                 continue
         bands.append((y0, y1))

@@ -262,3 +262,32 @@ def test_read_region_finds_loose_title_lines(paddle_engine):
     assert [line.text.replace(" ", "") for line in lines] == ["附件1", "项目支出绩效自评表"]
     assert lines[1].bbox.y0 > 90 * SCALE and lines[1].bbox.x0 == pytest.approx(400 * SCALE, abs=8)
     assert R.read_region(blank(100, 100), BBox(0, 0, 100, 100), scale=SCALE, engine=paddle_engine) == []
+
+
+def test_closely_set_lines_parted_by_a_hair_are_not_merged():
+    """Long texts wrap with little leading: the gap between lines may be a row or two of paper."""
+    crop = blank(200, 420)
+    single = blank(60, 420)
+    draw_text(single, (5, 5), "项目实施目标包括")
+    (top, bottom), = R.ink_runs(R.clean_ink(single, ONE_LEVEL, 1 / SCALE).mask)
+    pitch = bottom - top + 2
+    for k in range(6):
+        draw_text(crop, (5, 5 + k * pitch), "项目实施目标包括完成")
+    mask = R.clean_ink(crop, ONE_LEVEL, 1 / SCALE).mask
+    bands = R.split_text_lines(mask, bottom - top)
+    assert len(bands) == 6
+    assert all(abs((b1 - b0) - (bottom - top)) <= 3 for b0, b1 in bands)
+
+
+def test_a_light_full_stop_after_text_stays_but_a_light_speck_alone_goes():
+    crop = blank(60, 420)
+    draw_text(crop, (10, 14), "验收")
+    glyphs = np.flatnonzero((crop < 128).any(axis=0))
+    foot = int(np.flatnonzero((crop < 128).any(axis=1))[-1])
+    stop_x = int(glyphs[-1]) + 8
+    cv2.circle(crop, (stop_x, foot - 4), 4, 160, 1)                     # a '。' blurred light
+    cv2.circle(crop, (360, 20), 4, 160, 1)                              # the same mark apart from text
+    levels = R.InkLevels(weak=200, strong=140)
+    mask = R.clean_ink(crop, levels, 1 / SCALE).mask
+    assert mask[foot - 9:foot + 1, stop_x - 5:stop_x + 6].any()
+    assert not mask[:, 340:].any()
