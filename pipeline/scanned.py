@@ -122,9 +122,19 @@ DASH_RUN = re.compile(r"[一—]{2,}")
 STRAY_MARKS = "·・`'"     # dust and pen dots OCR reads at a cell's edge; never a value's first or last character
 
 
-# Readings the recogniser gives for common words that are no words at all: 间 read as 问,
-# 束 as 东, the letter O of a standard's name as a zero.
-IMPOSSIBLE_READINGS = {"时问": "时间", "结东": "结束", "IS0": "ISO"}
+# Readings the recogniser gives for common words that are no words at all: 间 read as 问
+# (the 日 inside blurs to 口), 束 as 东, the letter O of a standard's name as a zero.
+IMPOSSIBLE_READINGS = {
+    **{f"{head}问": f"{head}间" for head in "时期空房车之区夜瞬池"},
+    **{f"问{tail}": f"间{tail}" for tail in "断隔距"},
+    "结东": "结束", "IS0": "ISO",
+}
+
+# A semicolon whose tail blurred away reads as a colon, with full confidence. Where a colon
+# cannot stand it is put back: before list item 2, 3, … ("…运转：3.组织") and between two
+# measures ("≥70个：100%"); a colon before item 1 or a time ("12:30") is left alone.
+COLON_BEFORE_LATER_ITEM = re.compile(r"[:：](?=\s*[2-9][.、．](?!\d)|\s*[（(][2-9][)）])")
+COLON_BETWEEN_MEASURES = re.compile(r"(?<=\d[%个份次家人场篇期天项条台件套元])[:：](?=\s*[≥≤><≧≦]?\d)")
 
 
 def _normalize_cells(table: Table) -> None:
@@ -135,6 +145,12 @@ def _normalize_cells(table: Table) -> None:
 def fix_readings(text: str) -> str:
     for wrong, right in IMPOSSIBLE_READINGS.items():
         text = text.replace(wrong, right)
+    return fix_list_separators(text)
+
+
+def fix_list_separators(text: str) -> str:
+    for pattern in (COLON_BEFORE_LATER_ITEM, COLON_BETWEEN_MEASURES):
+        text = pattern.sub(lambda m: "；" if m.group(0) == "：" else ";", text)
     return text
 
 

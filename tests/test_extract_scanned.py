@@ -59,6 +59,12 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("统一标准", "统一标准"),                      # a lone 一 is a character
     ("完成时问", "完成时间"),
     ("《IS09001质量管理体系》", "《ISO9001质量管理体系》"),
+    ("蓄电池问消防改造", "蓄电池间消防改造"),
+    ("访问量；问题整改", "访问量；问题整改"),           # 问 where it is a word stays
+    ("稳定运转：3.组织培训", "稳定运转；3.组织培训"),  # a colon before list item 3 was a semicolon
+    ("本年度完成：1.保障", "本年度完成：1.保障"),      # ... before item 1 it is a colon
+    ("≥70个:100%", "≥70个;100%"),                   # between two measures
+    ("09:30前", "09:30前"),                         # a time keeps its colon
 ])
 def test_cell_text_fixes(read, fixed):
     from pipeline.scanned import fix_dash_runs, fix_readings
