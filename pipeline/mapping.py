@@ -39,6 +39,7 @@ LEVEL1_BY_LEVEL2 = {
 NULL_MARKS = {"", "—", "-", "－", "–", "─", "/", "／", "无", "——"}
 UNREADABLE_MARK = re.compile(r"^#+$")
 NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+NUMBER_INSIDE = re.compile(r"\d+(?:\.\d+)?")
 POINTS = re.compile(r"^(.*?)[(（]\s*([\dOoCDlIS.]+)\s*分")
 OCR_DIGITS = str.maketrans("OoCDlIS", "0000115")   # inside '(…分)' only digits are printed
 LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
@@ -79,18 +80,24 @@ class FieldReader:
         if cell.unreadable:
             self.unreadable[path] = f"置信度 {cell.confidence:.2f}"
 
-    def text(self, path: str, rc: RowCell | None) -> str | None:
+    def text(self, path: str, rc: RowCell | None, text: str | None = None) -> str | None:
+        """The cell's text (or ``text``, a part of it) normalised."""
         self.note(path, rc)
-        return normalize_text(rc.text) if rc is not None else None
+        return normalize_text(rc.text if text is None else text) if rc is not None else None
 
-    def number(self, path: str, rc: RowCell | None) -> float | None:
+    def number(self, path: str, rc: RowCell | None, text: str | None = None) -> float | None:
         self.note(path, rc)
         if rc is None:
             return None
-        value, readable = parse_number(rc.text)
-        if not readable:
-            self.unreadable[path] = rc.text if UNREADABLE_MARK.match(rc.text.strip()) else f"无法识别数字：{rc.text}"
-        return value
+        text = rc.text if text is None else text
+        value, readable = parse_number(text)
+        if readable:
+            return value
+        if UNREADABLE_MARK.match(text.strip()):
+            self.unreadable[path] = text
+            return None
+        self.unreadable[path] = f"无法识别数字：{text}"
+        return best_guess_number(text)
 
 
 def parse_number(text: str | None) -> tuple[float | None, bool]:
@@ -104,6 +111,16 @@ def parse_number(text: str | None) -> tuple[float | None, bool]:
     if NUMBER.match(cleaned):
         return float(cleaned), True
     return None, False
+
+
+def best_guess_number(text: str) -> float | None:
+    """The one number inside a cell read with marks around it ('15日', '20.'), for the reviewer.
+
+    The field stays ``unreadable`` (the form goes to review); the guess only
+    spares the reviewer retyping a value that was read.
+    """
+    found = NUMBER_INSIDE.findall(text.replace(",", ""))
+    return float(found[0]) if len(found) == 1 else None
 
 
 def map_form(form_slice: FormSlice, *, form_index: int = 0) -> MappedForm:
@@ -165,13 +182,20 @@ def _project(rows: list[FormRow], reader: FieldReader) -> Project:
     values: dict[str, object] = {}
     for row in rows:
         for rc in row.cells:
-            name = _project_label(rc)
-            if name is None or name in values or not rc.starts_here:
+            if not rc.starts_here:
                 continue
-            value_cell = row.right_of(rc)
+            name = _project_label(rc)
+            value_cell, fused_value = row.right_of(rc), None
             if value_cell is not None and _project_label(value_cell) is not None:
                 value_cell = None
-            values[name] = _project_value(name, value_cell, reader)
+            if name is None and value_cell is None:
+                name, fused_value = _fused_project_label(rc)
+            if name is None or name in values:
+                continue
+            if fused_value is not None:
+                values[name] = _project_value(name, rc, reader, text=fused_value)
+            else:
+                values[name] = _project_value(name, value_cell, reader)
     return Project(**values)
 
 
@@ -180,11 +204,21 @@ def _project_label(rc: RowCell) -> str | None:
     return PROJECT_LABELS[label] if label else None
 
 
-def _project_value(name: str, rc: RowCell | None, reader: FieldReader):
+def _fused_project_label(rc: RowCell) -> tuple[str | None, str | None]:
+    """A label cell that also holds its value (the ruling between them was lost): (field, value)."""
+    text = normalize_text(rc.text) or ""
+    label = next((label for label in PROJECT_LABELS if text.startswith(label)), None)
+    if label is None:
+        return None, None
+    value = text[len(label):].lstrip(":：(元)（）")
+    return (PROJECT_LABELS[label], value) if value else (None, None)
+
+
+def _project_value(name: str, rc: RowCell | None, reader: FieldReader, text: str | None = None):
     path = f"project.{name}"
     if name == "amount":
-        return reader.number(path, rc)
-    text = reader.text(path, rc)
+        return reader.number(path, rc, text)
+    text = reader.text(path, rc, text)
     if name == "year":
         match = re.search(r"\d{4}", text or "")
         return int(match.group(0)) if match else None

@@ -176,3 +176,23 @@ def test_total_weight_not_read_on_a_scan_goes_to_review(source, flagged):
     mapped = map_form(split_forms(pages).forms[0])
     assert mapped.form.total.weight is None
     assert ("total.weight" in mapped.unreadable) is flagged
+
+
+def test_label_and_value_in_one_cell_when_their_ruling_was_lost():
+    header = [list(r) for r in HEADER_B]
+    header[0] = [("项目名称档案整理", 5), ("项目金额", 2), ("3700700", 2)]
+    pages = two_page_form()
+    pages[0].tables = [make_table(1, header)]
+    project = map_form(split_forms(pages).forms[0]).form.project
+    assert (project.name, project.amount) == ("档案整理", 3700700)
+
+
+def test_a_number_read_with_marks_around_it_is_guessed_but_stays_unreadable():
+    rows = [list(r) for r in CONTINUATION_B]
+    rows[0] = [("", 1, 3), ("效益指标", 1, 2), "社会效益指标", "提高档案的管理水平", "有效提高", "有效提高", "65日", "6A4.8", "无偏差"]
+    pages = two_page_form()
+    pages[1].tables = [make_table(2, rows, top=40)]
+    mapped = map_form(split_forms(pages).forms[0])
+    row = mapped.form.indicators[2]
+    assert (row.weight, row.score) == (65, None)        # '6A4.8' holds two numbers: no guess
+    assert set(mapped.unreadable) == {"indicators[2].weight", "indicators[2].score"}
