@@ -39,6 +39,7 @@ LEVEL1_BY_LEVEL2 = {
 NULL_MARKS = {"", "—", "-", "－", "–", "─", "/", "／", "无", "——"}
 UNREADABLE_MARK = re.compile(r"^#+$")
 NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+DECIMAL_COMMA = re.compile(r"[,，](\d{1,2})(?=[%％分元]?$)")
 NUMBER_INSIDE = re.compile(r"\d+(?:\.\d+)?")
 POINTS = re.compile(r"^(.*?)[(（]\s*([\dOoCDlIS.]+)\s*分")
 OCR_DIGITS = str.maketrans("OoCDlIS", "0000115")   # inside '(…分)' only digits are printed
@@ -107,6 +108,10 @@ def parse_number(text: str | None) -> tuple[float | None, bool]:
         return None, True
     if UNREADABLE_MARK.match(raw):
         return None, False
+    if "." not in raw:
+        # thousands are grouped by three: a comma before the last one or two digits is a
+        # decimal point (OCR reads a blurred '.' as ',': 1420000,00)
+        raw = DECIMAL_COMMA.sub(r".\1", raw)
     cleaned = raw.replace(",", "").replace("，", "").rstrip("%％分元")
     if NUMBER.match(cleaned):
         return float(cleaned), True

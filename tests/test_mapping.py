@@ -124,6 +124,7 @@ def test_empty_merged_level_part_takes_its_continuation_text():
 @pytest.mark.parametrize("text, expected", [
     ("5,000,000.00", (5000000.0, True)), ("12.50", (12.5, True)), ("—", (None, True)), ("/", (None, True)),
     ("无", (None, True)), ("", (None, True)), ("####", (None, False)), ("1O0", (None, False)), ("95%", (95.0, True)),
+    ("1420000,00", (1420000.0, True)), ("1,420,000.00", (1420000.0, True)), ("12,5", (12.5, True)),
 ])
 def test_parse_number(text, expected):
     assert parse_number(text) == expected
