@@ -197,10 +197,8 @@ def _project(rows: list[FormRow], reader: FieldReader) -> Project:
                 name, fused_value = _fused_project_label(rc)
             if name is None or name in values:
                 continue
-            if fused_value is not None:
-                values[name] = _project_value(name, rc, reader, text=fused_value)
-            else:
-                values[name] = _project_value(name, value_cell, reader)
+            source = rc if fused_value is not None else value_cell
+            values[name] = _project_value(name, source, reader, text=fused_value)
     return Project(**values)
 
 

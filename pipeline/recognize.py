@@ -42,7 +42,7 @@ STUB_ZONE_PT = 2.5               # a ruling remnant lies wholly within this of t
 STUB_THICKNESS_PT = 1.2          # ... and is no thicker than this
 STUB_GAP_PT = 2.0                # ... with no other ink this close beside it (along its length)
 DOT_REACH_PT = 7.0               # full-width punctuation stands within this of a glyph; dust beyond it is dropped
-LINE_MERGE_HEIGHT = 1.25        # runs merge into one text line only up to this many text heights
+LINE_MERGE_HEIGHT = 1.25         # runs merge into one text line only up to this many text heights
 RECOGNIZE_CHUNK = 64             # line crops per recogniser call at most
 REC_HEIGHT, REC_MIN_WIDTH = 48, 320   # the recogniser's input: height, and the width short crops are padded to
 CHUNK_WIDTH_BUDGET = 8 * 320     # crops × widest input width per recogniser call (bounds the memory peak)
@@ -135,7 +135,6 @@ def _with_strong_ink(crop: np.ndarray, weak: np.ndarray, levels: InkLevels, px_p
     keep |= (heights <= HAIRLINE_PT * px_per_pt) & (widths >= 3 * heights)
     keep[0] = False
     keep |= _full_stops(keep, labels, stats, minima < (levels.weak + levels.strong) / 2, px_per_pt)
-    keep[0] = False
     return keep[labels]
 
 
