@@ -19,7 +19,7 @@ import numpy as np
 
 from pipeline.glyphs import comparator_doubtful, is_lone_slash, restore_comparator, restore_full_stop
 from pipeline.ink import component_minima, labelled_minima
-from pipeline.objects import BBox, Table, TextLine
+from pipeline.objects import BBox, Cell, Table, TextLine
 from pipeline.ocr.base import OcrEngine
 
 DASH = "—"
@@ -42,6 +42,9 @@ STUB_ZONE_PT = 2.5               # a ruling remnant lies wholly within this of t
 STUB_THICKNESS_PT = 1.2          # ... and is no thicker than this
 STUB_GAP_PT = 2.0                # ... with no other ink this close beside it (along its length)
 DOT_REACH_PT = 7.0               # full-width punctuation stands within this of a glyph; dust beyond it is dropped
+FUSED_BAND_PT = 2.0              # no ink this close to a column line inside a merged cell: it was two cells
+FUSED_CENTRE_SHARE = 0.2         # ... each side's ink centred within this share of its width
+FUSED_FILL_SHARE = 0.8           # ... and narrower than this share of it
 LINE_MERGE_HEIGHT = 1.25         # runs merge into one text line only up to this many text heights
 RECOGNIZE_CHUNK = 64             # line crops per recogniser call at most
 REC_HEIGHT, REC_MIN_WIDTH = 48, 320   # the recogniser's input: height, and the width short crops are padded to
@@ -368,10 +371,14 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
     """Fill ``text``, ``confidence`` and ``unreadable`` of every cell of ``table`` from the page image."""
     px_per_pt = 1.0 / scale
     inset = max(2, int(round(INSET_PT * px_per_pt)))
-    cell_crops = [gray[y0:y1, x0:x1] for x0, y0, x1, y1 in
-                  (crop_box_px(cell.bbox, scale, gray.shape, inset) for cell in table.cells)]
+    boxes = [crop_box_px(cell.bbox, scale, gray.shape, inset) for cell in table.cells]
+    cell_crops = [gray[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes]
     levels = page_ink_levels(gray, cell_crops, px_per_pt)
     inks = [clean_ink(crop, levels, px_per_pt) for crop in cell_crops]
+    if split_fused_cells(table, [ink.mask for ink in inks], [box[0] for box in boxes], scale):
+        cell_crops = [gray[y0:y1, x0:x1] for x0, y0, x1, y1 in
+                      (crop_box_px(cell.bbox, scale, gray.shape, inset) for cell in table.cells)]
+        inks = [clean_ink(crop, levels, px_per_pt) for crop in cell_crops]
     text_h = typical_text_height([ink.mask for ink in inks], px_per_pt)
 
     crops: list[np.ndarray] = []
@@ -406,6 +413,73 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
         cell = table.cells[owner]
         cell.text = "".join(parts)
         cell.unreadable = cell.confidence < confidence_floor
+
+
+def split_fused_cells(table: Table, masks: Sequence[np.ndarray], crop_x0: Sequence[int], scale: float) -> bool:
+    """Part merged cells along a column line the rows around rule, where the ink leaves it blank.
+
+    A seal or a break can wipe a ruling between two cells of one row (weight
+    and score, say), so the grid joins them and both values run together as
+    one text ('20.0120.0'). The column line is there in the rows around; when
+    this cell has centred ink on both sides of it and none on it, it was two
+    cells (a goal text running across the line is not centred in either part).
+    """
+    band = max(2, int(round(FUSED_BAND_PT / scale)))
+    cells: list[Cell] = []
+    for cell, mask, x0 in zip(table.cells, masks, crop_x0):
+        cells.extend(_parted(cell, mask, x0, table, band, scale))
+    if len(cells) == len(table.cells):
+        return False
+    table.cells = sorted(cells, key=lambda c: (c.row, c.col))
+    return True
+
+
+def _parted(cell: Cell, mask: np.ndarray, crop_x0: int, table: Table, band: int, scale: float) -> list[Cell]:
+    # the width a ruling's remains may take: its thickness, plus its drift over the crop's height
+    # on a page skewed by up to 2° (a ruling the grid missed was also not straightened)
+    remains = int(round(STUB_THICKNESS_PT / scale + mask.shape[0] * np.tan(np.radians(2.0))))
+    for col in range(cell.col + 1, cell.end_col):
+        x = int(round(table.col_edges[col] / scale)) - crop_x0
+        if x - band <= 0 or x + band >= mask.shape[1]:
+            continue
+        if np.count_nonzero(mask[:, x - band:x + band].any(axis=0)) > remains:
+            continue                      # ink on the line, more than the ruling's faint remains
+        if _centred(mask[:, :x]) and _centred(mask[:, x:]) and _ruled_around(table, cell, col):
+            left = Cell(cell.row, cell.col, cell.row_span, col - cell.col,
+                        BBox(cell.bbox.x0, cell.bbox.y0, table.col_edges[col], cell.bbox.y1))
+            right = Cell(cell.row, col, cell.row_span, cell.end_col - col,
+                         BBox(table.col_edges[col], cell.bbox.y0, cell.bbox.x1, cell.bbox.y1))
+            return [left, right]
+    return [cell]
+
+
+def _centred(mask: np.ndarray) -> bool:
+    """Ink centred in its part and not filling it, as values stand in their cells (a text running on does not)."""
+    cols = np.flatnonzero(mask.any(axis=0))
+    if not cols.size:
+        return False
+    width = mask.shape[1]
+    narrow = cols[-1] - cols[0] + 1 <= FUSED_FILL_SHARE * width
+    return narrow and abs((cols[0] + cols[-1]) / 2 - width / 2) <= FUSED_CENTRE_SHARE * width
+
+
+def _ruled_around(table: Table, cell: Cell, col: int) -> bool:
+    """Column line ``col`` borders cells in the nearest rows above and below that are not joined alike.
+
+    Rows joined over the same columns (two rows whose ruling the same seal
+    wiped) are passed over; a row that spans the line itself says no.
+    """
+    verdicts = []
+    for step in (-1, 1):
+        row = cell.row - 1 if step < 0 else cell.end_row
+        while 0 <= row < table.n_rows:
+            here = [c for c in table.cells if c.row <= row < c.end_row and c.col < cell.end_col and c.end_col > cell.col]
+            if any(c.col == cell.col and c.end_col == cell.end_col for c in here):
+                row += step
+                continue
+            verdicts.append(any(col in (c.col, c.end_col) for c in here))
+            break
+    return bool(verdicts) and all(verdicts)
 
 
 def read_region(gray: np.ndarray, bbox_px: BBox, *, scale: float, engine: OcrEngine) -> list[TextLine]:

@@ -291,3 +291,42 @@ def test_a_light_full_stop_after_text_stays_but_a_light_speck_alone_goes():
     mask = R.clean_ink(crop, levels, 1 / SCALE).mask
     assert mask[foot - 9:foot + 1, stop_x - 5:stop_x + 6].any()
     assert not mask[:, 340:].any()
+
+
+def _three_by_three(middle_row_text: list[tuple[int, str]]) -> tuple[np.ndarray, Table, list[np.ndarray], list[int]]:
+    """A 3x3 ruled table whose middle row joins columns 1 and 2 (their ruling wiped there)."""
+    xs, ys = [20, 220, 420, 620], [20, 80, 140, 200]
+    page = blank(220, 640)
+    for y in ys:
+        cv2.line(page, (xs[0], y), (xs[-1], y), 0, 2)
+    for x in xs:
+        for y0, y1 in zip(ys, ys[1:]):
+            if not (x == xs[2] and y0 == ys[1]):
+                cv2.line(page, (x, y0), (x, y1), 0, 2)
+    for x, text in middle_row_text:
+        draw_text(page, (x, ys[1] + 15), text)
+    cells = []
+    for r in range(3):
+        spans = [(0, 1), (1, 2)] if r == 1 else [(0, 1), (1, 1), (2, 1)]
+        for c, span in spans:
+            bbox = BBox(xs[c] * SCALE, ys[r] * SCALE, xs[c + span] * SCALE, ys[r + 1] * SCALE)
+            cells.append(Cell(row=r, col=c, row_span=1, col_span=span, bbox=bbox))
+    table = Table(page=1, bbox=BBox(xs[0] * SCALE, ys[0] * SCALE, xs[-1] * SCALE, ys[-1] * SCALE),
+                  n_rows=3, n_cols=3, cells=cells, col_edges=tuple(x * SCALE for x in xs),
+                  row_edges=tuple(y * SCALE for y in ys))
+    inset = 3
+    boxes = [R.crop_box_px(c.bbox, SCALE, page.shape, inset) for c in cells]
+    masks = [R.clean_ink(page[y0:y1, x0:x1], ONE_LEVEL, 1 / SCALE).mask for x0, y0, x1, y1 in boxes]
+    return page, table, masks, [b[0] for b in boxes]
+
+
+def test_two_values_joined_by_a_wiped_ruling_are_parted_at_the_column_line():
+    _, table, masks, x0s = _three_by_three([(290, "20.0"), (490, "20.0")])
+    assert R.split_fused_cells(table, masks, x0s, SCALE)
+    middle = [(c.col, c.col_span) for c in table.cells if c.row == 1]
+    assert middle == [(0, 1), (1, 1), (2, 1)]
+
+
+def test_a_text_running_across_the_column_line_stays_one_cell():
+    _, table, masks, x0s = _three_by_three([(230, "已完成55台，"), (430, "有效提高效率")])
+    assert not R.split_fused_cells(table, masks, x0s, SCALE)
