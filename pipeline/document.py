@@ -94,6 +94,20 @@ class PdfSource:
         finally:
             page.close()
 
+    def image_dpi(self, page_no: int) -> float | None:
+        """Resolution of the page's largest image as placed on the page (a scan's dpi); None without one."""
+        page = self._pdf[page_no - 1]
+        try:
+            best: tuple[float, float] | None = None
+            for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+                left, _, right, _ = obj.get_bounds()
+                width_px, _ = obj.get_px_size()
+                if right > left and width_px and (best is None or right - left > best[0]):
+                    best = (right - left, width_px * 72.0 / (right - left))
+            return best[1] if best else None
+        finally:
+            page.close()
+
 
 def _iter_glyphs(textpage, page_height: float):
     for index in range(textpage.count_chars()):

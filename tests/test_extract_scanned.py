@@ -93,3 +93,17 @@ def test_page_left_upside_down_by_preparation_is_read_turned(monkeypatch):
     assert scanned.reading_confidence(turned) == pytest.approx(scanned.reading_confidence(upright), abs=0.02)
     texts = {cell.text for table in turned.tables for cell in table.cells}
     assert "项目名称" in texts and texts == {cell.text for table in upright.tables for cell in table.cells}
+
+
+@pytest.mark.parametrize("scan_dpi, rendered", [(None, 200), (300, 200), (200, 200), (199.99, 200), (150, 300), (96, 288)])
+def test_coarse_scans_are_rendered_at_a_whole_multiple_of_their_resolution(scan_dpi, rendered):
+    from pipeline.scanned import render_dpi
+    assert render_dpi(scan_dpi, 200) == rendered
+
+
+def test_the_scan_resolution_is_read_from_the_page_image():
+    from pipeline.document import PdfSource
+    with PdfSource(SCANNED / "scan_clean_b_one_form.pdf") as source:
+        assert abs(source.image_dpi(1) - 300) < 1
+    with PdfSource(next((SCANNED.parent / "born_digital").glob("*.pdf"))) as source:
+        assert source.image_dpi(1) is None
