@@ -156,9 +156,18 @@ def _normalize_cells(table: Table) -> None:
         cell.text = fix_readings(fix_dash_runs(normalize_text(cell.text) or "")).strip(STRAY_MARKS)
 
 
+# A mark OCR reads at the start of a text (a colon or hyphen before a character) or a bracket
+# between two digits with no bracket opened ('9)8%'): dust or a ruling's remains, never print.
+LEADING_MARK = re.compile(r"^[:：\-](?=[\u4e00-\u9fff])")
+BRACKET_IN_NUMBER = re.compile(r"(?<=\d)[)）](?=\d)")
+
+
 def fix_readings(text: str) -> str:
     for wrong, right in IMPOSSIBLE_READINGS.items():
         text = text.replace(wrong, right)
+    text = LEADING_MARK.sub("", text)
+    if "(" not in text and "（" not in text:
+        text = BRACKET_IN_NUMBER.sub("", text)
     return fix_list_separators(text)
 
 

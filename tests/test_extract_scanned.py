@@ -65,6 +65,11 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("本年度完成：1.保障", "本年度完成：1.保障"),      # ... before item 1 it is a colon
     ("≥70个:100%", "≥70个;100%"),                   # between two measures
     ("09:30前", "09:30前"),                         # a time keeps its colon
+    (":实现流程、稳定", "实现流程、稳定"),             # a mark before the first character
+    ("-知识库运维", "知识库运维"),
+    ("-5%", "-5%"),                                   # ... but a sign stays
+    ("9)8%", "98%"),                                  # a bracket no one opened, between digits
+    ("(1)完成", "(1)完成"),
 ])
 def test_cell_text_fixes(read, fixed):
     from pipeline.scanned import fix_dash_runs, fix_readings
