@@ -26,6 +26,7 @@ from pipeline.text import normalize_text
 log = logging.getLogger("selfeval.scanned")
 
 TITLE_BAND_PT = 90.0     # how far above a table a title may stand
+FINER_DOUBT, FINER_DPI = 0.10, 300   # a page with more doubtful cells than this share is read again finer
 UPSIDE_DOWN_DOUBT = 0.6  # below this median cell confidence the page is also read turned 180°
 RULING_BAND_PT = 2.0     # a ruling's ink is erased within this distance of its grid line
 
@@ -62,7 +63,16 @@ class ScannedPageReader:
             if reading_confidence(turned) > reading_confidence(layout):
                 log.info("%s page %d: read upside down, turned 180°", source.path.name, page_no)
                 layout = turned
+        if layout.tables and doubtful_share(layout, self.confidence_floor) > FINER_DOUBT and dpi < FINER_DPI:
+            finer = self._read_at(source, page_no, FINER_DPI)
+            if doubtful_share(finer, self.confidence_floor) < doubtful_share(layout, self.confidence_floor):
+                log.info("%s page %d: read again at %d dpi", source.path.name, page_no, FINER_DPI)
+                layout = finer
         return layout
+
+    def _read_at(self, source: PdfSource, page_no: int, dpi: int) -> PageLayout:
+        prepared = prepare_page(source.render_color(page_no, dpi))
+        return self._read(prepared.gray, page_no, dpi)
 
     def _read(self, gray: np.ndarray, page_no: int, dpi: int) -> PageLayout:
         scale = 72.0 / dpi
@@ -101,6 +111,12 @@ def render_dpi(scan_dpi: float | None, dpi: int) -> int:
     if not scan_dpi or scan_dpi >= dpi - 1:
         return dpi
     return int(round(scan_dpi * math.ceil((dpi - 1) / scan_dpi)))
+
+
+def doubtful_share(layout: PageLayout, floor: float) -> float:
+    """Share of the page's read cells whose confidence is under the floor."""
+    read = [cell.confidence for table in layout.tables for cell in table.cells if cell.text]
+    return sum(c < floor for c in read) / len(read) if read else 0.0
 
 
 def reading_confidence(layout: PageLayout) -> float:

@@ -112,3 +112,13 @@ def test_the_scan_resolution_is_read_from_the_page_image():
         assert abs(source.image_dpi(1) - 300) < 1
     with PdfSource(next((SCANNED.parent / "born_digital").glob("*.pdf"))) as source:
         assert source.image_dpi(1) is None
+
+
+def test_doubtful_share_counts_read_cells_under_the_floor():
+    from pipeline.objects import BBox, Cell, PageLayout, Table
+    from pipeline.scanned import doubtful_share
+    cells = [Cell(0, c, 1, 1, BBox(c * 10, 0, c * 10 + 10, 10), text=t, confidence=conf)
+             for c, (t, conf) in enumerate([("a", 0.9), ("b", 0.3), ("", 0.0), ("c", 0.99)])]
+    layout = PageLayout(page=1, width=100, height=100, tables=[Table(page=1, bbox=BBox(0, 0, 40, 10),
+                                                                     n_rows=1, n_cols=4, cells=cells)])
+    assert doubtful_share(layout, 0.6) == 1 / 3        # the empty cell was not read
