@@ -115,14 +115,18 @@ def render_dpi(scan_dpi: float | None, dpi: int) -> int:
 
 def doubtful_share(layout: PageLayout, floor: float) -> float:
     """Share of the page's read cells whose confidence is under the floor."""
-    read = [cell.confidence for table in layout.tables for cell in table.cells if cell.text]
+    read = _read_confidences(layout)
     return sum(c < floor for c in read) / len(read) if read else 0.0
 
 
 def reading_confidence(layout: PageLayout) -> float:
     """Median confidence of the page's read cells (1.0 when nothing was read)."""
-    read = [cell.confidence for table in layout.tables for cell in table.cells if cell.text]
+    read = _read_confidences(layout)
     return float(np.median(read)) if read else 1.0
+
+
+def _read_confidences(layout: PageLayout) -> list[float]:
+    return [cell.confidence for table in layout.tables for cell in table.cells if cell.text]
 
 
 def erase_rulings(gray: np.ndarray, tables: list[Table], scale: float) -> np.ndarray:
