@@ -24,6 +24,7 @@ PROJECT_LABELS = {
 FUNDS_COLUMNS = {"年初预算数": "initial_budget", "全年预算数": "annual_budget",
                  "全年执行数": "executed", "分值": "weight", "执行率": "execution_rate",
                  "得分": "score"}
+FUNDS_HEADER_LABELS = ("年初预算数", "全年预算数", "全年执行数", "执行率")   # any of them: a seal may cover one
 FUNDS_ROWS = {"年度资金总额": "total", "当年财政拨款": "appropriation",
               "上年结转": "carryover", "其他资金": "other"}
 INDICATOR_COLUMNS = {"一级指标": "level1", "二级指标": "level2", "三级指标": "name",
@@ -131,7 +132,7 @@ def best_guess_number(text: str) -> float | None:
 def map_form(form_slice: FormSlice, *, form_index: int = 0) -> MappedForm:
     reader = FieldReader()
     rows = form_slice.rows
-    funds_at = _find_row(rows, "年初预算数")
+    funds_at = _find_row(rows, *FUNDS_HEADER_LABELS)
     goals_at = _find_row(rows, "预期目标")
     indicators_at = _find_row(rows, "三级指标", "一级指标")
     header_end = min(i for i in (funds_at, goals_at, indicators_at, len(rows)) if i is not None)
@@ -253,7 +254,8 @@ def _with_unlabelled_columns(header: FormRow, columns: list[Column], order: list
     """Name header cells whose label could not be read (a seal over it) from the columns' printed order.
 
     Between two named columns (or after the last), the unnamed header cells take
-    the names that the order puts there, when there are exactly as many of each.
+    the names that the order puts there, when there are exactly as many of each;
+    before the first named column, the cells next to it do (row labels lie further left).
     """
     named = sorted(columns, key=lambda c: c.x0)
     if not named:
@@ -261,6 +263,11 @@ def _with_unlabelled_columns(header: FormRow, columns: list[Column], order: list
     unnamed = [rc for rc in sorted(header.cells, key=lambda rc: rc.x0)
                if rc.starts_here and not any(_overlap(rc, c) > 0.5 * (rc.x1 - rc.x0) for c in columns)]
     out = list(columns)
+    first = named[0]
+    leading = [name for name in order[:order.index(first.name)] if all(c.name != name for c in columns)]
+    before = [rc for rc in unnamed if rc.x1 <= first.x0 + 0.005]
+    if leading and len(before) >= len(leading):     # the columns next to the first named one
+        out.extend(Column(name, rc.x0, rc.x1) for name, rc in zip(leading, before[-len(leading):]))
     edge = Column("", float("inf"), float("inf"))
     for left, right in zip(named, [*named[1:], edge]):
         a = order.index(left.name)
@@ -316,7 +323,7 @@ def _cells_by_column(row: FormRow, columns: list[Column], skip: set[int] = froze
 
 
 def _funds(header: FormRow, rows: list[FormRow], reader: FieldReader) -> tuple[Funds, bool | None]:
-    columns = _columns(header, FUNDS_COLUMNS, rows)
+    columns = _with_unlabelled_columns(header, _columns(header, FUNDS_COLUMNS, rows), list(FUNDS_COLUMNS.values()))
     funds = Funds()
     for row in rows:
         label = next(((rc, name) for rc in row.cells for key, name in FUNDS_ROWS.items()

@@ -197,3 +197,12 @@ def test_a_number_read_with_marks_around_it_is_guessed_but_stays_unreadable():
     row = mapped.form.indicators[2]
     assert (row.weight, row.score) == (65, None)        # '6A4.8' holds two numbers: no guess
     assert set(mapped.unreadable) == {"indicators[2].weight", "indicators[2].score"}
+
+
+def test_funds_whose_first_labels_a_seal_covers_are_still_read_in_printed_order():
+    header = [list(r) for r in HEADER_B]
+    header[2] = [("项目资金(元)", 1, 5), "", "务服X", "全年预算数", "全年执行数", "X区", "执行率", ("得分", 2)]
+    pages = two_page_form()
+    pages[0].tables = [make_table(1, header)]
+    total = map_form(split_forms(pages).forms[0]).form.funds.total
+    assert (total.initial_budget, total.annual_budget, total.weight, total.score) == (890000, 890000, 10, 9.8)
