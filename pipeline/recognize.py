@@ -155,11 +155,11 @@ def _full_stops(kept: np.ndarray, labels: np.ndarray, stats: np.ndarray, darkish
         x, y, w, h = (int(v) for v in stats[i][:4])
         if not (lo <= w <= hi and lo <= h <= hi and 0.6 * h <= w <= 1.6 * h):
             continue
-        left = glyphs[max(0, y - 3 * h):y + h, max(0, x - 2 * w):x]
-        rows = np.flatnonzero(left.any(axis=1))
+        top = max(0, y - 3 * h)
+        rows = np.flatnonzero(glyphs[top:y + h, max(0, x - 2 * w):x].any(axis=1))
         if not rows.size:
             continue
-        glyph_top, glyph_bottom = max(0, y - 3 * h) + rows[0], max(0, y - 3 * h) + rows[-1] + 1
+        glyph_top, glyph_bottom = top + rows[0], top + rows[-1] + 1
         level_feet = abs(glyph_bottom - (y + h)) <= max(2, 0.4 * h)
         found[i] = level_feet and y - glyph_top >= h
     return found

@@ -63,9 +63,10 @@ class ScannedPageReader:
             if reading_confidence(turned) > reading_confidence(layout):
                 log.info("%s page %d: read upside down, turned 180°", source.path.name, page_no)
                 layout = turned
-        if layout.tables and doubtful_share(layout, self.confidence_floor) > FINER_DOUBT and dpi < FINER_DPI:
+        doubt = doubtful_share(layout, self.confidence_floor)
+        if layout.tables and doubt > FINER_DOUBT and dpi < FINER_DPI:
             finer = self._read_at(source, page_no, FINER_DPI)
-            if doubtful_share(finer, self.confidence_floor) < doubtful_share(layout, self.confidence_floor):
+            if doubtful_share(finer, self.confidence_floor) < doubt:
                 log.info("%s page %d: read again at %d dpi", source.path.name, page_no, FINER_DPI)
                 layout = finer
         return layout
@@ -170,16 +171,15 @@ IMPOSSIBLE_READINGS = {
 COLON_BEFORE_LATER_ITEM = re.compile(r"[:：](?=\s*[2-9][.、．](?!\d)|\s*[（(][2-9][)）])")
 COLON_BETWEEN_MEASURES = re.compile(r"(?<=\d[%个份次家人场篇期天项条台件套元])[:：](?=\s*[≥≤><≧≦]?\d)")
 
-
-def _normalize_cells(table: Table) -> None:
-    for cell in table.cells:
-        cell.text = fix_readings(fix_dash_runs(normalize_text(cell.text) or "")).strip(STRAY_MARKS)
-
-
 # A mark OCR reads at the start of a text (a colon or hyphen before a character) or a bracket
 # between two digits with no bracket opened ('9)8%'): dust or a ruling's remains, never print.
 LEADING_MARK = re.compile(r"^[:：\-](?=[\u4e00-\u9fff])")
 BRACKET_IN_NUMBER = re.compile(r"(?<=\d)[)）](?=\d)")
+
+
+def _normalize_cells(table: Table) -> None:
+    for cell in table.cells:
+        cell.text = fix_readings(fix_dash_runs(normalize_text(cell.text) or "")).strip(STRAY_MARKS)
 
 
 def fix_readings(text: str) -> str:
