@@ -20,6 +20,9 @@ from tests.flow_support import BAD, BORN_DIGITAL, ROOT, born_digital_inbox, copy
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
+EXTRACTION_DELAY_S = 2.0
+FRESH_CLAIM_S = 0.5
+
 INGEST_IN_SUBPROCESS = (
     "import sys; from flows.ingest import ingest; "
     "ingest(sys.argv[1], sys.argv[2], db=sys.argv[3], concurrency=2, lease_s=float(sys.argv[4]), "
@@ -32,22 +35,31 @@ def _sha(path: Path) -> str:
 
 
 def _wait_for_progress(db_url: str, proc: subprocess.Popen, timeout: float = 180) -> list:
-    """Until at least one document finished and another is being worked on."""
+    """Until one document finished and another has only just been claimed.
+
+    Claimed together, two documents also finish together: the one still running when the first
+    finishes may be done a moment later, before the kill lands. One first seen running within the
+    last FRESH_CLAIM_S still has most of its (slowed) extraction ahead of it.
+    """
     deadline = time.monotonic() + timeout
+    first_seen_running: dict[int, float] = {}
     with Ledger(db_url) as ledger:
         while time.monotonic() < deadline and proc.poll() is None:
-            rows = ledger.select()
-            statuses = [r.status for r in rows]
-            if any(s in FINAL_STATUSES for s in statuses) and RUNNING in statuses:
+            rows, now = ledger.select(), time.monotonic()
+            for row in rows:
+                if row.status == RUNNING:
+                    first_seen_running.setdefault(row.id, now)
+            fresh = [r for r in rows if r.status == RUNNING and now - first_seen_running[r.id] < FRESH_CLAIM_S]
+            if fresh and any(r.status in FINAL_STATUSES for r in rows):
                 return rows
-            time.sleep(0.1)
+            time.sleep(0.05)
     pytest.fail(f"the ingest never got going (exit code {proc.poll()})")
 
 
 def test_kill_9_mid_ingest_then_new_run_processes_each_document_exactly_once(tmp_path, sqlite_url):
     inbox, out, lease_s = tmp_path / "inbox", tmp_path / "out", 3.0
     born_digital_inbox(inbox, 8)
-    env = os.environ | {"PREFECT_HOME": str(tmp_path / "prefect"), "SELFEVAL_TEST_DELAY_S": "1.0",
+    env = os.environ | {"PREFECT_HOME": str(tmp_path / "prefect"), "SELFEVAL_TEST_DELAY_S": str(EXTRACTION_DELAY_S),
                         "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_API_URL": "",
                         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
     proc = subprocess.Popen([sys.executable, "-c", INGEST_IN_SUBPROCESS, str(inbox), str(out), sqlite_url, str(lease_s)],
