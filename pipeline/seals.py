@@ -34,6 +34,7 @@ GLYPH_AREA_PX = 20                 # ink pieces this large beside the seal count
 MIN_GLYPHS_BESIDE = 5              # fewer print glyphs beside a seal do not tell print's tone
 MIN_TONE_GAP = 25.0                # seal ink must be this much lighter than print to lift letters by tone
 BESIDE_SHARE = 1.05                # print beside a seal lies beyond this share of its reach (clear of the ring)
+HALO_PX = 5                        # reach of a lifted stroke's blurred rim (each side: 2 px)
 RING_BAND_SHARE = 0.12             # the ring's band, as a share of the radius, each side of the fitted circle
 
 
@@ -137,9 +138,18 @@ def _erase_one(out: np.ndarray, thick: np.ndarray, rulings: tuple[np.ndarray, np
     shapes = thick[y0:y1, x0:x1] & ((np.abs(d - seal.radius) <= RING_BAND_SHARE * seal.radius)
                                     | (d <= STAR_RADIUS_SHARE * seal.radius))
     under = window < UNDER_SHARE * seal.ink_level      # print under the ring or star: darker than either
-    window[inside & shapes & ~under] = np.uint8(min(255.0, paper))
+    lifted = inside & shapes & ~under
+    window[lifted] = np.uint8(min(255.0, paper))
     beside = d > BESIDE_SHARE * reach
-    window[_light_marks(window, inside, beside, seal, paper)] = np.uint8(min(255.0, paper))
+    lifted |= _light_marks(window, inside, beside, seal, paper)
+    window[lifted | _halo(window, lifted, inside, seal)] = np.uint8(min(255.0, paper))
+
+
+def _halo(window: np.ndarray, lifted: np.ndarray, inside: np.ndarray, seal: Seal) -> np.ndarray:
+    """The blurred rim of lifted seal ink: lighter than the seal's ink, it falls outside the
+    ink masks, yet its outlines read as strokes to the recogniser."""
+    rim = cv2.dilate(lifted.astype(np.uint8), np.ones((HALO_PX, HALO_PX), np.uint8)) > 0
+    return rim & inside & ~lifted & (window > seal.ink_level)
 
 
 def _crossing_rulings(rulings: np.ndarray, d: np.ndarray, reach: float, *, vertical: bool) -> np.ndarray:

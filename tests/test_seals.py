@@ -68,3 +68,14 @@ def test_grid_under_an_erased_seal_is_the_form_grid(form, centre):
     erased, _ = erase_seals(grey_stamped(form.image, centre), DPI)
     [table] = detect_tables(erased, page=1, scale=72 / DPI)
     assert {(c.row, c.col, c.row_span, c.col_span) for c in table.cells} == form.cells
+
+
+def test_the_blurred_rim_of_lifted_seal_ink_goes_with_it(form, centre):
+    """A scan blurs every seal stroke into a light rim; left behind, its outlines read as strokes."""
+    stamped = cv2.GaussianBlur(grey_stamped(form.image, centre), (0, 0), 0.6)
+    erased, _ = erase_seals(stamped, DPI)
+    inside = disk(form.image.shape, centre, SEAL_RADIUS_PX)
+    near_print = cv2.dilate((form.image < 128).astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    rim = inside & ~near_print & (stamped >= 200) & (stamped < 245)
+    assert rim.sum() > 2000
+    assert (erased[rim] >= 235).mean() > 0.9
