@@ -435,16 +435,17 @@ def split_fused_cells(table: Table, masks: Sequence[np.ndarray], crop_x0: Sequen
 
 
 def _parted(cell: Cell, mask: np.ndarray, crop_x0: int, table: Table, band: int, scale: float) -> list[Cell]:
-    # the width a ruling's remains may take: its thickness, plus its drift over the crop's height
-    # on a page skewed by up to 2° (a ruling the grid missed was also not straightened)
-    remains = int(round(STUB_THICKNESS_PT / scale + mask.shape[0] * np.tan(np.radians(2.0))))
+    # the width a ruling's remains may take: its thickness and a pixel of blur each side, plus its
+    # drift over the crop's height on a page skewed by up to 2° (a ruling the grid missed was also
+    # not straightened)
+    remains = int(round(STUB_THICKNESS_PT / scale + mask.shape[0] * np.tan(np.radians(2.0)))) + 2
     for col in range(cell.col + 1, cell.end_col):
         x = int(round(table.col_edges[col] / scale)) - crop_x0
         if x - band <= 0 or x + band >= mask.shape[1]:
             continue
         if np.count_nonzero(mask[:, x - band:x + band].any(axis=0)) > remains:
             continue                      # ink on the line, more than the ruling's faint remains
-        if _centred(mask[:, :x]) and _centred(mask[:, x:]) and _ruled_around(table, cell, col):
+        if _centred(mask[:, :x - band]) and _centred(mask[:, x + band:]) and _ruled_around(table, cell, col):
             left = Cell(cell.row, cell.col, cell.row_span, col - cell.col,
                         BBox(cell.bbox.x0, cell.bbox.y0, table.col_edges[col], cell.bbox.y1))
             right = Cell(cell.row, col, cell.row_span, cell.end_col - col,

@@ -293,8 +293,10 @@ def test_a_light_full_stop_after_text_stays_but_a_light_speck_alone_goes():
     assert not mask[:, 340:].any()
 
 
-def _three_by_three(middle_row_text: list[tuple[int, str]]) -> tuple[np.ndarray, Table, list[np.ndarray], list[int]]:
-    """A 3x3 ruled table whose middle row joins columns 1 and 2 (their ruling wiped there)."""
+def _three_by_three(middle_row_text: list[tuple[int, str]], stub: bool = False
+                    ) -> tuple[np.ndarray, Table, list[np.ndarray], list[int]]:
+    """A 3x3 ruled table whose middle row joins columns 1 and 2 (their ruling wiped there, or
+    with ``stub`` wiped down to a thick stub the grid did not take for a line)."""
     xs, ys = [20, 220, 420, 620], [20, 80, 140, 200]
     page = blank(220, 640)
     for y in ys:
@@ -305,6 +307,8 @@ def _three_by_three(middle_row_text: list[tuple[int, str]]) -> tuple[np.ndarray,
                 cv2.line(page, (x, y0), (x, y1), 0, 2)
     for x, text in middle_row_text:
         draw_text(page, (x, ys[1] + 15), text)
+    if stub:
+        cv2.line(page, (xs[2], ys[1] + 22), (xs[2], ys[2] - 14), 0, 5)
     cells = []
     for r in range(3):
         spans = [(0, 1), (1, 2)] if r == 1 else [(0, 1), (1, 1), (2, 1)]
@@ -322,6 +326,13 @@ def _three_by_three(middle_row_text: list[tuple[int, str]]) -> tuple[np.ndarray,
 
 def test_two_values_joined_by_a_wiped_ruling_are_parted_at_the_column_line():
     _, table, masks, x0s = _three_by_three([(290, "20.0"), (490, "20.0")])
+    assert R.split_fused_cells(table, masks, x0s, SCALE)
+    middle = [(c.col, c.col_span) for c in table.cells if c.row == 1]
+    assert middle == [(0, 1), (1, 1), (2, 1)]
+
+
+def test_two_values_are_parted_also_where_a_stub_of_their_ruling_is_left():
+    _, table, masks, x0s = _three_by_three([(290, "100"), (490, "99.9")], stub=True)
     assert R.split_fused_cells(table, masks, x0s, SCALE)
     middle = [(c.col, c.col_span) for c in table.cells if c.row == 1]
     assert middle == [(0, 1), (1, 1), (2, 1)]
