@@ -162,7 +162,7 @@ STRAY_MARKS = "·・`'"     # dust and pen dots OCR reads at a cell's edge; neve
 IMPOSSIBLE_READINGS = {
     **{f"{head}问": f"{head}间" for head in "时期空房车之区夜瞬池"},
     **{f"问{tail}": f"间{tail}" for tail in "断隔距"},
-    "结东": "结束", "IS0": "ISO",
+    "结东": "结束",
 }
 
 # A semicolon whose tail blurred away reads as a colon, with full confidence. Where a colon
@@ -175,6 +175,14 @@ COLON_BETWEEN_MEASURES = re.compile(r"(?<=\d[%个份次家人场篇期天项条�
 # between two digits with no bracket opened ('9)8%'): dust or a ruling's remains, never print.
 LEADING_MARK = re.compile(r"^[:：\-](?=[\u4e00-\u9fff])")
 BRACKET_IN_NUMBER = re.compile(r"(?<=\d)[)）](?=\d)")
+# 完 loses the hook under its roof at 150 dpi and reads 究; 究成 is a word only in 研究成果 and the like
+FINISH_MISREAD = re.compile(r"(?<![研探追深考])究成")
+# 个 blurred at 150–200 dpi reads as an up arrow; no arrow is printed on these forms
+ARROW_FOR_UNIT = re.compile(r"(?<=\d)↑")
+# a lone bracket or bar between two Chinese characters is a ruling's remains, not print
+BAR_IN_WORDS = re.compile(r"(?<=[\u4e00-\u9fff])[\[\]|](?=[\u4e00-\u9fff])")
+# the standard's name before its number ('ISO9001') with I or O misread
+ISO_NAME = re.compile(r"(?<![A-Za-z])[iI][sS][0oO](?=\s*\d)")
 
 
 def _normalize_cells(table: Table) -> None:
@@ -186,6 +194,10 @@ def fix_readings(text: str) -> str:
     for wrong, right in IMPOSSIBLE_READINGS.items():
         text = text.replace(wrong, right)
     text = LEADING_MARK.sub("", text)
+    text = ARROW_FOR_UNIT.sub("个", text)
+    text = FINISH_MISREAD.sub("完成", text)
+    text = BAR_IN_WORDS.sub("", text)
+    text = ISO_NAME.sub("ISO", text)
     if "(" not in text and "（" not in text:
         text = BRACKET_IN_NUMBER.sub("", text)
     return fix_list_separators(text)

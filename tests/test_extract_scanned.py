@@ -70,6 +70,13 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("-5%", "-5%"),                                   # ... but a sign stays
     ("9)8%", "98%"),                                  # a bracket no one opened, between digits
     ("(1)完成", "(1)完成"),
+    ("《iS09001质量管理体系》", "《ISO9001质量管理体系》"),  # the standard's name, I read as i
+    ("≥15↑", "≥15个"),                                # 个 blurred into an arrow
+    ("↑", "↑"),
+    ("本年度究成专项工作", "本年度完成专项工作"),       # 完 read as 究
+    ("研究成果", "研究成果"),                           # ... where 究成 is a word it stays
+    ("概算审核部门]审核", "概算审核部门审核"),          # a ruling's remains between characters
+    ("98%|20", "98%|20"),
 ])
 def test_cell_text_fixes(read, fixed):
     from pipeline.scanned import fix_dash_runs, fix_readings
