@@ -43,6 +43,7 @@ NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 DECIMAL_COMMA = re.compile(r"[,，](\d{1,2})(?=[%％分元]?$)")
 NUMBER_INSIDE = re.compile(r"\d+(?:\.\d+)?")
 POINTS = re.compile(r"^(.*?)[(（]\s*([\dOoCDlIS.]+)\s*分")
+POINTS_OPENING_LOST = re.compile(r"^(.*?)(\d+(?:\.\d+)?)\s*分\s*[)）]$")   # '产出指标50分)': the '(' faded
 OCR_DIGITS = str.maketrans("OoCDlIS", "0000115")   # inside '(…分)' only digits are printed
 LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
 TITLE_PREFIX = re.compile(r"^附件\s*\d*[:：]?")
@@ -250,12 +251,15 @@ def _columns(header: FormRow, names: dict[str, str], below: list[FormRow] = ()) 
     return columns
 
 
-def _with_unlabelled_columns(header: FormRow, columns: list[Column], order: list[str]) -> list[Column]:
+def _with_unlabelled_columns(header: FormRow, columns: list[Column], order: list[str],
+                             below: list[FormRow] = ()) -> list[Column]:
     """Name header cells whose label could not be read (a seal over it) from the columns' printed order.
 
     Between two named columns (or after the last), the unnamed header cells take
-    the names that the order puts there, when there are exactly as many of each;
-    before the first named column, the cells next to it do (row labels lie further left).
+    the names that the order puts there, when there are exactly as many of each,
+    or when one unnamed cell spans them all and the rows below part it into as
+    many cells (the seal also wiped the ruling between the labels); before the
+    first named column, the cells next to it do (row labels lie further left).
     """
     named = sorted(columns, key=lambda c: c.x0)
     if not named:
@@ -276,6 +280,10 @@ def _with_unlabelled_columns(header: FormRow, columns: list[Column], order: list
         between = [rc for rc in unnamed if left.x1 - 0.005 <= rc.x0 and rc.x1 <= right.x0 + 0.005]
         if missing and len(missing) == len(between):
             out.extend(Column(name, rc.x0, rc.x1) for name, rc in zip(missing, between))
+        elif len(missing) > 1 and len(between) == 1:
+            edges = _ruled_edges(between[0], len(missing), below)
+            if edges:
+                out.extend(Column(name, x0, x1) for name, x0, x1 in zip(missing, edges, edges[1:]))
     return out
 
 
@@ -291,16 +299,22 @@ def _labels_in(key: str, names: dict[str, str]) -> list[str]:
 
 
 def _split_edges(rc: RowCell, parts: int, below: list[FormRow]) -> list[float]:
+    edges = _ruled_edges(rc, parts, below)
+    if edges:
+        return edges
+    step = (rc.x1 - rc.x0) / parts
+    return [rc.x0, *(rc.x0 + step * k for k in range(1, parts)), rc.x1]
+
+
+def _ruled_edges(rc: RowCell, parts: int, below: list[FormRow]) -> list[float] | None:
+    """The edges parting ``rc`` into ``parts`` cells as the rows below are ruled, if they are."""
     inner = sorted({round(other.x0, 3) for row in below for other in row.cells
                     if rc.x0 + 0.005 < other.x0 < rc.x1 - 0.005})
     merged: list[float] = []
     for x in inner:
         if not merged or x - merged[-1] > 0.005:
             merged.append(x)
-    if len(merged) != parts - 1:
-        step = (rc.x1 - rc.x0) / parts
-        merged = [rc.x0 + step * k for k in range(1, parts)]
-    return [rc.x0, *merged, rc.x1]
+    return [rc.x0, *merged, rc.x1] if len(merged) == parts - 1 else None
 
 
 def _overlap(rc: RowCell, column: Column) -> float:
@@ -323,7 +337,8 @@ def _cells_by_column(row: FormRow, columns: list[Column], skip: set[int] = froze
 
 
 def _funds(header: FormRow, rows: list[FormRow], reader: FieldReader) -> tuple[Funds, bool | None]:
-    columns = _with_unlabelled_columns(header, _columns(header, FUNDS_COLUMNS, rows), list(FUNDS_COLUMNS.values()))
+    columns = _with_unlabelled_columns(header, _columns(header, FUNDS_COLUMNS, rows), list(FUNDS_COLUMNS.values()),
+                                       rows)
     funds = Funds()
     for row in rows:
         label = next(((rc, name) for rc in row.cells for key, name in FUNDS_ROWS.items()
@@ -392,7 +407,7 @@ def _split_points(text: str | None) -> tuple[str | None, float | None]:
     """'产出指标 (50分)' -> ('产出指标', 50); OCR noise after the bracket is dropped."""
     if not text:
         return None, None
-    match = POINTS.match(text)
+    match = POINTS.match(text) or POINTS_OPENING_LOST.match(text)
     if match:
         digits = match.group(2).translate(OCR_DIGITS)
         points = float(digits) if NUMBER.match(digits) else None
@@ -410,7 +425,8 @@ def snap_label(text: str | None, known) -> str | None:
 
 def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldReader, ocr: bool) -> None:
     columns = _columns(rows[header_at], INDICATOR_COLUMNS, rows[header_at + 1:header_at + 6])
-    columns = _with_unlabelled_columns(rows[header_at], columns, list(INDICATOR_COLUMNS.values()))
+    columns = _with_unlabelled_columns(rows[header_at], columns, list(INDICATOR_COLUMNS.values()),
+                                       rows[header_at + 1:header_at + 6])
     header_cells = {id(rc.cell) for rc in rows[header_at].cells}
     body = rows[header_at + 1:]
     total_at = _total_row(body, columns)

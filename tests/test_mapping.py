@@ -147,6 +147,30 @@ def test_header_labels_survive_ocr_noise_and_a_missing_ruling():
     assert (form.indicators[0].target, form.indicators[0].actual) == ("15000", "15005")
 
 
+def test_target_and_actual_columns_under_one_unreadable_header_cell_are_parted_as_the_rows_below():
+    """A seal wiped the labels and the ruling between them: the rows below still rule two columns."""
+    header = [list(r) for r in HEADER_B]
+    header[9] = [("年度绩效指标", 1, 3), "一级指标", "二级指标", "三级指标", ("CYEIAY年L梅值1", 2), "分值", "得分",
+                 "偏差原因分析及改进措施"]
+    pages = two_page_form()
+    pages[0].tables = [make_table(1, header)]
+    row = map_form(split_forms(pages).forms[0]).form.indicators[0]
+    assert (row.target, row.actual, row.weight) == ("15000", "15005", 12.5)
+
+
+@pytest.mark.parametrize("printed", ["产出指标(50分)", "产出指标50分)"])   # the '(' faded on a scan
+def test_level1_points_are_read_with_or_without_their_opening_bracket(printed):
+    header = [list(r) for r in HEADER_B]
+    header[10] = [(printed, 1, 2), *header[10][1:]]
+    pages = two_page_form()
+    pages[0].tables = [make_table(1, header)]
+    for page in pages:
+        page.source = "ocr"
+    form = map_form(split_forms(pages).forms[0]).form
+    assert form.indicators[0].level1 == "产出指标"
+    assert form.level1_weights["产出指标"] == 50
+
+
 @pytest.mark.parametrize("unreadable", [("实际完成值", "分值"), ("偏差原因分析及改进措施",)])
 def test_columns_whose_header_a_seal_covers_are_named_by_their_order(unreadable):
     header = [list(r) for r in HEADER_B]
