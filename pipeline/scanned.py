@@ -200,7 +200,23 @@ def fix_readings(text: str) -> str:
     text = ISO_NAME.sub("ISO", text)
     if "(" not in text and "（" not in text:
         text = BRACKET_IN_NUMBER.sub("", text)
-    return fix_list_separators(text)
+    return fix_list_separators(match_bracket_widths(text))
+
+
+def match_bracket_widths(text: str) -> str:
+    """A closing bracket takes the width of the one it closes: print never pairs '（' with ')'.
+
+    The recogniser tells full-width from half-width brackets by their spacing,
+    which blur and a tight cell make unreliable.
+    """
+    out, opened = [], []
+    for char in text:
+        if char in "(（":
+            opened.append(char)
+        elif char in ")）" and opened:
+            char = "）" if opened.pop() == "（" else ")"
+        out.append(char)
+    return "".join(out)
 
 
 def fix_list_separators(text: str) -> str:

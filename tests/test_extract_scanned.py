@@ -77,6 +77,10 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("研究成果", "研究成果"),                           # ... where 究成 is a word it stays
     ("概算审核部门]审核", "概算审核部门审核"),          # a ruling's remains between characters
     ("98%|20", "98%|20"),
+    ("窗口业务数量（含办理、导办)", "窗口业务数量（含办理、导办）"),   # a closing bracket as wide as its opener
+    ("项目成本(元）", "项目成本(元)"),
+    ("（1）(2)", "（1）(2)"),
+    ("完成)", "完成)"),                                 # nothing opened: left alone
 ])
 def test_cell_text_fixes(read, fixed):
     from pipeline.scanned import fix_dash_runs, fix_readings
