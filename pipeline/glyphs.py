@@ -214,13 +214,13 @@ def is_lone_slash(mask: np.ndarray, text_height: float) -> bool:
     top = float(np.mean(np.nonzero(ink[:band])[1]))
     bottom = float(np.mean(np.nonzero(ink[h - band:])[1]))
     middle = float(np.mean(np.nonzero(ink[h // 2 - band // 2: h // 2 + band // 2 + 1])[1]))
-    slanted = top - bottom >= 0.25 * h
+    slanted = top - bottom >= 0.2 * h
     straight = abs(middle - (top + bottom) / 2) <= 0.15 * h
     thin = np.count_nonzero(ink) <= SLASH_MAX_FILL * w * h
     return bool(slanted and straight and thin)
 
 
-FULL_STOP_LOOKALIKES = set("0oO°")
+FULL_STOP_LOOKALIKES = set("0oO°α")
 LONE_FULL_STOP_SHARE = 0.55
 
 

@@ -62,6 +62,7 @@ def test_lone_slash_is_told_from_one_and_seven(font, text, slash):
 @pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
 @pytest.mark.parametrize("printed, read, expected", [
     ("未实施。", "未实施0", "未实施。"),     # a low small ring after CJK is a full stop
+    ("易用性。", "易用性α", "易用性。"),
     ("达到100", "达到100", "达到100"),       # a full-height 0 stays a digit
 ])
 def test_trailing_full_stop(font, printed, read, expected):
