@@ -158,11 +158,11 @@ STRAY_MARKS = "·・`'"     # dust and pen dots OCR reads at a cell's edge; neve
 
 
 # Readings the recogniser gives for common words that are no words at all: 间 read as 问
-# (the 日 inside blurs to 口), 束 as 东, the letter O of a standard's name as a zero.
+# (the 日 inside blurs to 口), 束 as 东, 措 (of 改进措施, in every form's header) as 借.
 IMPOSSIBLE_READINGS = {
     **{f"{head}问": f"{head}间" for head in "时期空房车之区夜瞬池"},
     **{f"问{tail}": f"间{tail}" for tail in "断隔距"},
-    "结东": "结束",
+    "结东": "结束", "借施": "措施",
 }
 
 # A semicolon whose tail blurred away reads as a colon, with full confidence. Where a colon
@@ -174,6 +174,7 @@ COLON_BETWEEN_MEASURES = re.compile(r"(?<=\d[%个份次家人场篇期天项条�
 # A mark OCR reads at the start of a text (a colon or hyphen before a character) or a bracket
 # between two digits with no bracket opened ('9)8%'): dust or a ruling's remains, never print.
 LEADING_MARK = re.compile(r"^[:：\-](?=[\u4e00-\u9fff])")
+MARK_AFTER_FULL_STOP = re.compile(r"(?<=。)[:：;；]")     # no sentence starts with a colon: dust read as one
 BRACKET_IN_NUMBER = re.compile(r"(?<=\d)[)）](?=\d)")
 # 完 loses the hook under its roof at 150 dpi and reads 究; 究成 is a word only in 研究成果 and the like
 FINISH_MISREAD = re.compile(r"(?<![研探追深考])究成")
@@ -194,6 +195,7 @@ def fix_readings(text: str) -> str:
     for wrong, right in IMPOSSIBLE_READINGS.items():
         text = text.replace(wrong, right)
     text = LEADING_MARK.sub("", text)
+    text = MARK_AFTER_FULL_STOP.sub("", text)
     text = ARROW_FOR_UNIT.sub("个", text)
     text = FINISH_MISREAD.sub("完成", text)
     text = BAR_IN_WORDS.sub("", text)

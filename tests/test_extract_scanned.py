@@ -81,6 +81,8 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("项目成本(元）", "项目成本(元)"),
     ("（1）(2)", "（1）(2)"),
     ("完成)", "完成)"),                                 # nothing opened: left alone
+    ("平台建设。:我局积极落实", "平台建设。我局积极落实"),  # dust after a full stop read as a colon
+    ("减少。改进借施:往后", "减少。改进措施:往后"),
 ])
 def test_cell_text_fixes(read, fixed):
     from pipeline.scanned import fix_dash_runs, fix_readings
