@@ -138,11 +138,12 @@ def _erase_one(out: np.ndarray, thick: np.ndarray, rulings: tuple[np.ndarray, np
     shapes = thick[y0:y1, x0:x1] & ((np.abs(d - seal.radius) <= RING_BAND_SHARE * seal.radius)
                                     | (d <= STAR_RADIUS_SHARE * seal.radius))
     under = window < UNDER_SHARE * seal.ink_level      # print under the ring or star: darker than either
+    blank = np.uint8(min(255.0, paper))
     lifted = inside & shapes & ~under
-    window[lifted] = np.uint8(min(255.0, paper))
+    window[lifted] = blank                              # first, so a letter is not joined to the ring
     beside = d > BESIDE_SHARE * reach
     lifted |= _light_marks(window, inside, beside, seal, paper)
-    window[lifted | _halo(window, lifted, inside, seal)] = np.uint8(min(255.0, paper))
+    window[lifted | _halo(window, lifted, inside, seal)] = blank
 
 
 def _halo(window: np.ndarray, lifted: np.ndarray, inside: np.ndarray, seal: Seal) -> np.ndarray:
