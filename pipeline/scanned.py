@@ -165,6 +165,13 @@ IMPOSSIBLE_READINGS = {
     "结东": "结束", "借施": "措施",
 }
 
+# The forms' two placeholder phrases, read one character off. 适's 舌 and 辶 blur into other 辶
+# characters or 活, 偏's 亻 into 纟 or 辶: as a whole cell none of those readings is a value.
+PLACEHOLDER_MISREADS = (
+    (re.compile(r"不[通速造透活道逼递]用"), "不适用"),
+    (re.compile(r"无[编遍篇褊骗]差|无偏[星羞]"), "无偏差"),
+)
+
 # A semicolon whose tail blurred away reads as a colon, with full confidence. Where a colon
 # cannot stand it is put back: before list item 2, 3, … ("…运转：3.组织") and between two
 # measures ("≥70个：100%"); a colon before item 1 or a time ("12:30") is left alone.
@@ -192,6 +199,9 @@ def _normalize_cells(table: Table) -> None:
 
 
 def fix_readings(text: str) -> str:
+    for pattern, placeholder in PLACEHOLDER_MISREADS:
+        if pattern.fullmatch(text):
+            return placeholder
     for wrong, right in IMPOSSIBLE_READINGS.items():
         text = text.replace(wrong, right)
     text = LEADING_MARK.sub("", text)
