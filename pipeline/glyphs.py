@@ -198,7 +198,7 @@ def _ink_height(mask: np.ndarray) -> int:
     return int(rows[-1] - rows[0] + 1) if len(rows) else 0
 
 
-SLASH_MAX_FILL = 0.55      # share of its box a '/' stroke fills (a bold or blurred one up to half)
+SLASH_MAX_FILL = 0.65      # share of its box a '/' stroke fills (a bold or blurred one, upsampled from 150 dpi, 0.55)
 
 
 def is_lone_slash(mask: np.ndarray, text_height: float) -> bool:

@@ -60,6 +60,16 @@ def test_lone_slash_is_told_from_one_and_seven(font, text, slash):
 
 
 @pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("text, slash", [("/", True), ("1", False), ("7", False)])
+def test_a_fattened_slash_is_still_a_slash(font, text, slash):
+    """Blur and a 150-dpi scan upsampled to 300 fatten a '/' until it fills over half its box."""
+    import cv2
+    from pipeline.glyphs import is_lone_slash
+    fat = cv2.dilate(glyph_mask(text, font, size=30).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    assert is_lone_slash(fat, text_height=32) is slash
+
+
+@pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
 @pytest.mark.parametrize("printed, read, expected", [
     ("未实施。", "未实施0", "未实施。"),     # a low small ring after CJK is a full stop
     ("易用性。", "易用性α", "易用性。"),
