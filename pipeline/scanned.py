@@ -178,19 +178,18 @@ PLACEHOLDER_MISREADS = (
 COLON_BEFORE_LATER_ITEM = re.compile(r"[:：](?=\s*[2-9][.、．](?!\d)|\s*[（(][2-9][)）])")
 COLON_BETWEEN_MEASURES = re.compile(r"(?<=\d[%个份次家人场篇期天项条台件套元])[:：](?=\s*[≥≤><≧≦]?\d)")
 
-# A mark OCR reads at the start of a text (a colon or hyphen before a character) or a bracket
-# between two digits with no bracket opened ('9)8%'): dust or a ruling's remains, never print.
-LEADING_MARK = re.compile(r"^[:：\-](?=[\u4e00-\u9fff])")
-MARK_AFTER_FULL_STOP = re.compile(r"(?<=。)[:：;；]")     # no sentence starts with a colon: dust read as one
+# A bracket between two digits with no bracket opened ('9)8%'): a ruling's remains, never print.
 BRACKET_IN_NUMBER = re.compile(r"(?<=\d)[)）](?=\d)")
-# 完 loses the hook under its roof at 150 dpi and reads 究; 究成 is a word only in 研究成果 and the like
-FINISH_MISREAD = re.compile(r"(?<![研探追深考])究成")
-# 个 blurred at 150–200 dpi reads as an up arrow; no arrow is printed on these forms
-ARROW_FOR_UNIT = re.compile(r"(?<=\d)↑")
-# a lone bracket or bar between two Chinese characters is a ruling's remains, not print
-BAR_IN_WORDS = re.compile(r"(?<=[\u4e00-\u9fff])[\[\]|](?=[\u4e00-\u9fff])")
-# the standard's name before its number ('ISO9001') with I or O misread
-ISO_NAME = re.compile(r"(?<![A-Za-z])[iI][sS][0oO](?=\s*\d)")
+
+# Marks and letters the recogniser reads where print never has them, each with what stands there.
+MISREAD_MARKS = (
+    (re.compile(r"^[:：\-](?=[\u4e00-\u9fff])"), ""),       # a colon or hyphen before the first character: dust
+    (re.compile(r"(?<=。)[:：;；]"), ""),                       # no sentence starts with a colon: dust read as one
+    (re.compile(r"(?<=\d)↑"), "个"),                           # 个 blurred at 150–200 dpi; no arrow is printed
+    (re.compile(r"(?<![研探追深考])究成"), "完成"),              # 完 loses its hook at 150 dpi; 究成 only in 研究成果…
+    (re.compile(r"(?<=[\u4e00-\u9fff])[\[\]|](?=[\u4e00-\u9fff])"), ""),  # between characters: a ruling's remains
+    (re.compile(r"(?<![A-Za-z])[iI][sS][0oO](?=\s*\d)"), "ISO"),  # a standard's name ('ISO9001') with I or O misread
+)
 
 
 def _normalize_cells(table: Table) -> None:
@@ -204,12 +203,8 @@ def fix_readings(text: str) -> str:
             return placeholder
     for wrong, right in IMPOSSIBLE_READINGS.items():
         text = text.replace(wrong, right)
-    text = LEADING_MARK.sub("", text)
-    text = MARK_AFTER_FULL_STOP.sub("", text)
-    text = ARROW_FOR_UNIT.sub("个", text)
-    text = FINISH_MISREAD.sub("完成", text)
-    text = BAR_IN_WORDS.sub("", text)
-    text = ISO_NAME.sub("ISO", text)
+    for pattern, right in MISREAD_MARKS:
+        text = pattern.sub(right, text)
     if "(" not in text and "（" not in text:
         text = BRACKET_IN_NUMBER.sub("", text)
     return fix_list_separators(match_bracket_widths(text))
