@@ -26,6 +26,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from pipeline.ink import gray_quantile
 from pipeline.seals import erase_seals
 
 RED_INK_MIN = 25   # red minus max(green, blue) above which a pixel is seal ink (or its halo)
@@ -117,7 +118,7 @@ def suppress_colour_ink(bgr: np.ndarray) -> np.ndarray:
     b, g, r = cv2.split(bgr)
     redness = cv2.subtract(r, cv2.max(g, b))                  # saturates at 0
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-    paper_red = max(float(np.percentile(r, 90)), 1.0)
+    paper_red = max(gray_quantile(r, 0.9), 1.0)
     # a quarter of the redness on top lightens saturated seal ink, not the dark strokes under it
     lifted = r.astype(np.float32) * (255.0 / paper_red) + 0.25 * redness.astype(np.float32)
     red_as_gray = np.clip(lifted, 0, 255).astype(np.uint8)

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from pipeline.glyphs import comparator_doubtful, is_lone_slash, restore_comparator, restore_full_stop
-from pipeline.ink import component_minima, labelled_minima
+from pipeline.ink import component_minima, gray_median, labelled_minima
 from pipeline.objects import BBox, Cell, Table, TextLine
 from pipeline.ocr.base import OcrEngine
 
@@ -76,7 +76,7 @@ def page_ink_threshold(gray: np.ndarray) -> int:
     such as a lone "—" render lighter than Otsu's level at 200 dpi.
     """
     otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    paper = float(np.median(gray))
+    paper = gray_median(gray)
     return int(min(220, max(90, (otsu + paper) / 2)))
 
 
@@ -89,7 +89,7 @@ def page_ink_levels(gray: np.ndarray, crops: Sequence[np.ndarray], px_per_pt: fl
     colour scan whose seal was lifted is far lighter than on a grey scan.
     """
     weak = page_ink_threshold(gray)
-    paper = float(np.median(gray))
+    paper = gray_median(gray)
     minima = np.concatenate([component_minima(crop, crop < weak, GLYPH_AREA_PT2 * px_per_pt ** 2) for crop in crops]
                             or [np.empty(0)])
     if minima.size < MIN_GLYPHS_FOR_LEVELS:

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from pipeline.grid import ruling_masks
-from pipeline.ink import component_minima, labelled_minima
+from pipeline.ink import component_minima, gray_median, labelled_minima
 
 MM_PER_IN = 25.4
 SEAL_RADIUS_MM = (14.0, 26.0)      # outer radius range searched (standard seals: 19–22.5 mm)
@@ -56,7 +56,7 @@ def thick_ink(gray: np.ndarray, dpi: float, paper: float) -> np.ndarray:
 
 def find_seals(gray: np.ndarray, dpi: float) -> list[Seal]:
     """Round seals of the page: circles of thick ink whose ring is mostly there."""
-    return _seals_in(gray, thick_ink(gray, dpi, float(np.median(gray))), dpi)
+    return _seals_in(gray, thick_ink(gray, dpi, gray_median(gray)), dpi)
 
 
 def _seals_in(gray: np.ndarray, thick: np.ndarray, dpi: float) -> list[Seal]:
@@ -108,7 +108,7 @@ def _overlaps(a: Seal, b: Seal) -> bool:
 
 def erase_seals(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, list[Seal]]:
     """``gray`` with the ink of its round seals lifted to paper; print and rulings under them kept."""
-    paper = float(np.median(gray))
+    paper = gray_median(gray)
     thick = thick_ink(gray, dpi, paper)
     seals = _seals_in(gray, thick, dpi)
     if not seals:
