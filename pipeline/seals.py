@@ -8,7 +8,9 @@ ring. The ring is found as a circle of thick strokes (Hough on a coarse copy,
 then checked along its whole circumference). Inside it: the ring and the star
 are erased by shape, except where print lies under them (ink multiplies, so
 print under a seal is darker than either); the letters are erased as ink
-pieces holding no pixel as dark as the print beside the seal (hysteresis).
+pieces holding no pixel as dark as the print beside the seal (hysteresis),
+and where a letter touches print, its strokes beyond a stroke's reach of
+print-dark pixels go too.
 The table's rulings through the seal are kept along their straight course.
 """
 from __future__ import annotations
@@ -34,6 +36,8 @@ GLYPH_AREA_PX = 20                 # ink pieces this large beside the seal count
 MIN_GLYPHS_BESIDE = 5              # fewer print glyphs beside a seal do not tell print's tone
 MIN_TONE_GAP = 25.0                # seal ink must be this much lighter than print to lift letters by tone
 BESIDE_SHARE = 1.05                # print beside a seal lies beyond this share of its reach (clear of the ring)
+PRINT_REACH_MM = 0.5               # a print stroke's light rim lies within this of its dark core (4 px at 200 dpi)
+TAIL_TONE_GAP = 60.0               # seal ink this much lighter than print: its strokes are cut off the print too
 HALO_PX = 5                        # reach of a lifted stroke's blurred rim (each side: 2 px)
 RING_BAND_SHARE = 0.12             # the ring's band, as a share of the radius, each side of the fitted circle
 
@@ -117,12 +121,12 @@ def erase_seals(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, list[Seal]]:
     rulings = ruling_masks(gray, scale=72.0 / dpi)
     thick = thick > 0
     for seal in seals:
-        _erase_one(out, thick, rulings, seal, paper)
+        _erase_one(out, thick, rulings, seal, paper, dpi)
     return out, seals
 
 
 def _erase_one(out: np.ndarray, thick: np.ndarray, rulings: tuple[np.ndarray, np.ndarray], seal: Seal,
-               paper: float) -> None:
+               paper: float, dpi: float) -> None:
     reach = seal.radius * (1 + RING_BAND_SHARE)
     margin = 1.25 * reach           # the window reaches past the seal, so crossing rulings show as such
     x0, y0 = max(0, int(seal.cx - margin)), max(0, int(seal.cy - margin))
@@ -142,7 +146,11 @@ def _erase_one(out: np.ndarray, thick: np.ndarray, rulings: tuple[np.ndarray, np
     lifted = inside & shapes & ~under
     window[lifted] = blank                              # first, so a letter is not joined to the ring
     beside = d > BESIDE_SHARE * reach
-    lifted |= _light_marks(window, inside, beside, seal, paper)
+    # ruling candidates too faint or short to count as crossing lines still are no seal strokes
+    lines = cv2.dilate(((rulings[0][y0:y1, x0:x1] > 0) | (rulings[1][y0:y1, x0:x1] > 0)).astype(np.uint8),
+                       np.ones((3, 3), np.uint8)) > 0
+    reach_px = int(round(PRINT_REACH_MM * dpi / MM_PER_IN))
+    lifted |= _light_marks(window, inside, beside, seal, paper, off_lines=~lines, reach=reach_px)
     window[lifted | _halo(window, lifted, inside, seal)] = blank
 
 
@@ -178,7 +186,7 @@ def _crossing_rulings(rulings: np.ndarray, d: np.ndarray, reach: float, *, verti
 
 
 def _light_marks(window: np.ndarray, inside: np.ndarray, around: np.ndarray, seal: Seal,
-                 paper: float) -> np.ndarray:
+                 paper: float, *, off_lines: np.ndarray, reach: int) -> np.ndarray:
     """Ink pieces inside the seal with no pixel as dark as print: the seal's letters (hysteresis).
 
     Print is measured beside the seal, where no seal ink darkens it: the
@@ -200,4 +208,19 @@ def _light_marks(window: np.ndarray, inside: np.ndarray, around: np.ndarray, sea
     labels, minima, _ = labelled_minima(window, weak)
     light = minima > cut
     light[0] = False
-    return light[labels]
+    letters = light[labels]
+    if seal.ink_level - print_level >= TAIL_TONE_GAP:
+        letters |= _strokes_off_print(window, weak, cut, reach) & off_lines
+    return letters
+
+
+def _strokes_off_print(window: np.ndarray, weak: np.ndarray, cut: float, reach: int) -> np.ndarray:
+    """Seal ink joined to print, beyond a stroke's reach of any pixel as dark as print.
+
+    A seal letter crossing a glyph makes one ink piece with it, so the piece
+    holds print's darkness and stays; its seal strokes away from the print
+    are lighter than the cut and far from any print-dark pixel.
+    """
+    core = (weak & (window <= cut)).astype(np.uint8)
+    near = cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2)) > 0
+    return weak & ~near

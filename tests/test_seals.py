@@ -79,3 +79,22 @@ def test_the_blurred_rim_of_lifted_seal_ink_goes_with_it(form, centre):
     rim = inside & ~near_print & (stamped >= 200) & (stamped < 245)
     assert rim.sum() > 2000
     assert (erased[rim] >= 235).mean() > 0.9
+
+
+def test_seal_letters_crossing_print_are_lifted_off_it(form, centre):
+    """A letter touching a glyph makes one ink piece with it; its strokes away from the glyph still go."""
+    page = form.image.copy()
+    for dy in (-int(0.72 * SEAL_RADIUS_PX), int(0.05 * SEAL_RADIUS_PX)):   # print across the letters' band
+        cv2.putText(page, "8888888888", (centre[0] - int(0.9 * SEAL_RADIUS_PX), centre[1] + dy),
+                    cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    stamped = grey_stamped(page, centre)
+    erased, _ = erase_seals(stamped, DPI)
+    print_ink = page < 128
+    _, pieces = cv2.connectedComponents((stamped < 200).astype(np.uint8), connectivity=8)
+    with_print = np.setdiff1d(np.unique(pieces[print_ink]), [0])
+    letter_band = disk(page.shape, centre, 0.8 * SEAL_RADIUS_PX) & ~disk(page.shape, centre, 0.4 * SEAL_RADIUS_PX)
+    away_from_print = ~cv2.dilate(print_ink.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+    letter_strokes = letter_band & np.isin(pieces, with_print) & away_from_print & (stamped < 200)
+    assert letter_strokes.sum() > 1000
+    assert (erased[letter_strokes] > 200).mean() > 0.9
+    assert (erased[disk(page.shape, centre, SEAL_RADIUS_PX) & print_ink] < 128).mean() > 0.98
