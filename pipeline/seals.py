@@ -37,6 +37,7 @@ MIN_GLYPHS_BESIDE = 5              # fewer print glyphs beside a seal do not tel
 MIN_TONE_GAP = 25.0                # seal ink must be this much lighter than print to lift letters by tone
 BESIDE_SHARE = 1.05                # print beside a seal lies beyond this share of its reach (clear of the ring)
 PRINT_REACH_MM = 0.5               # a print stroke's light rim lies within this of its dark core (4 px at 200 dpi)
+SEAL_TONE_SLACK = 15.0             # a seal stroke holds pixels this close to its ink's tone; faint print does not
 TAIL_TONE_GAP = 60.0               # seal ink this much lighter than print: its strokes are cut off the print too
 HALO_PX = 5                        # reach of a lifted stroke's blurred rim (each side: 2 px)
 RING_BAND_SHARE = 0.12             # the ring's band, as a share of the radius, each side of the fitted circle
@@ -210,11 +211,11 @@ def _light_marks(window: np.ndarray, inside: np.ndarray, around: np.ndarray, sea
     light[0] = False
     letters = light[labels]
     if seal.ink_level - print_level >= TAIL_TONE_GAP:
-        letters |= _strokes_off_print(window, weak, cut, reach) & off_lines
+        letters |= _strokes_off_print(window, weak, cut, reach, seal.ink_level) & off_lines
     return letters
 
 
-def _strokes_off_print(window: np.ndarray, weak: np.ndarray, cut: float, reach: int) -> np.ndarray:
+def _strokes_off_print(window: np.ndarray, weak: np.ndarray, cut: float, reach: int, seal_level: float) -> np.ndarray:
     """Seal ink joined to print, beyond a stroke's reach of any pixel as dark as print.
 
     A seal letter crossing a glyph makes one ink piece with it, so the piece
@@ -223,4 +224,8 @@ def _strokes_off_print(window: np.ndarray, weak: np.ndarray, cut: float, reach: 
     """
     core = (weak & (window <= cut)).astype(np.uint8)
     near = cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2)) > 0
-    return weak & ~near
+    tails = (weak & ~near).astype(np.uint8)
+    labels, minima, _ = labelled_minima(window, tails > 0)
+    seal_dark = minima <= seal_level + SEAL_TONE_SLACK
+    seal_dark[0] = False
+    return seal_dark[labels]

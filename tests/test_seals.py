@@ -98,3 +98,18 @@ def test_seal_letters_crossing_print_are_lifted_off_it(form, centre):
     assert letter_strokes.sum() > 1000
     assert (erased[letter_strokes] > 200).mean() > 0.9
     assert (erased[disk(page.shape, centre, SEAL_RADIUS_PX) & print_ink] < 128).mean() > 0.98
+
+
+def test_only_seal_toned_strokes_are_cut_off_print():
+    """Off the print's dark core, a stroke holding the seal's ink tone goes; a lighter one (thin print) stays."""
+    from pipeline.seals import _strokes_off_print
+    window = np.full((40, 80), 240, dtype=np.uint8)
+    window[15:25, 30:40] = 60          # print's dark core
+    window[18:21, 40:70] = 135         # a seal stroke leaving the glyph, in the seal's tone
+    window[18:21, 0:30] = 185          # a thin print stroke, lighter than the seal's ink
+    weak = window < 200
+    cut = 113.0                        # between print (60) and seal ink (135)
+    off = _strokes_off_print(window, weak, cut, reach=4, seal_level=135.0)
+    assert off[18:21, 50:70].all()
+    assert not off[18:21, 0:30].any()
+    assert not off[15:25, 30:40].any()
