@@ -220,12 +220,12 @@ def _strokes_off_print(window: np.ndarray, weak: np.ndarray, cut: float, reach: 
 
     A seal letter crossing a glyph makes one ink piece with it, so the piece
     holds print's darkness and stays; its seal strokes away from the print
-    are lighter than the cut and far from any print-dark pixel.
+    are lighter than the cut and far from any print-dark pixel. Such a stroke
+    goes only if it holds the seal's ink tone: a thin print stroke is lighter.
     """
     core = (weak & (window <= cut)).astype(np.uint8)
     near = cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2)) > 0
-    tails = (weak & ~near).astype(np.uint8)
-    labels, minima, _ = labelled_minima(window, tails > 0)
+    labels, minima, _ = labelled_minima(window, weak & ~near)
     seal_dark = minima <= seal_level + SEAL_TONE_SLACK
     seal_dark[0] = False
     return seal_dark[labels]
