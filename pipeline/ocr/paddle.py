@@ -18,10 +18,11 @@ from typing import Any
 import cv2
 import numpy as np
 
-from models.weights import OcrModelPaths, resolve_ocr_models
+from models.weights import OcrModelPaths, resolve_lexicon, resolve_ocr_models
 from pipeline.objects import BBox
 from pipeline.ocr.base import Recognition
 from pipeline.ocr.confidence import weakest_character_decoder
+from pipeline.ocr.lexicon import Lexicon, load_lexicon
 
 
 # Characters PP-OCRv4 systematically emits for another one in these forms:
@@ -69,7 +70,7 @@ class PaddleEngine:
 
     def __init__(self, paths: OcrModelPaths | None = None, *, cpu_threads: int | None = None,
                  enable_mkldnn: bool = True, rec_batch_num: int = 8, det_limit_side_len: int = 1600,
-                 fix_confusables: bool = True, rec_min_width: int = 320):
+                 fix_confusables: bool = True, rec_min_width: int = 320, use_lexicon: bool = True):
         self.paths = paths
         self.cpu_threads = cpu_threads or os.cpu_count() or 1
         self.enable_mkldnn = enable_mkldnn
@@ -80,6 +81,8 @@ class PaddleEngine:
         self.fix_confusables = fix_confusables
         # Crops narrower than this are padded up to it before recognition (paddleocr's default: 320).
         self.rec_min_width = rec_min_width
+        # Choose among a doubtful character's readings by the words they make (pipeline.ocr.lexicon).
+        self.use_lexicon = use_lexicon
         self.load_seconds: float | None = None
         self._ocr: Any = None
 
@@ -103,9 +106,13 @@ class PaddleEngine:
             )
             self.paths = paths
             recognizer = self._ocr.text_recognizer
-            recognizer.postprocess_op = weakest_character_decoder(recognizer.postprocess_op)
+            recognizer.postprocess_op = weakest_character_decoder(recognizer.postprocess_op,
+                                                                  lexicon=self._lexicon())
             self.load_seconds = time.perf_counter() - started
         return self
+
+    def _lexicon(self) -> Lexicon | None:
+        return load_lexicon(resolve_lexicon()) if self.use_lexicon else None
 
     def _raw_recognize(self, crops: list[np.ndarray]) -> Any:
         return self.load()._ocr.ocr(crops, det=False, rec=True, cls=False)

@@ -75,10 +75,11 @@ class PaddleOnnxEngine(PaddleEngine):
 
     def __init__(self, paths: OcrModelPaths | None = None, *, engine: str | None = None,
                  cpu_threads: int | None = None, rec_batch_num: int = 8, det_limit_side_len: int = 1600,
-                 fix_confusables: bool = True, rec_min_width: int = 320, to_simplified: bool = True):
+                 fix_confusables: bool = True, rec_min_width: int = 320, to_simplified: bool = True,
+                 use_lexicon: bool = True):
         super().__init__(paths, cpu_threads=cpu_threads, enable_mkldnn=False, rec_batch_num=rec_batch_num,
                          det_limit_side_len=det_limit_side_len, fix_confusables=fix_confusables,
-                         rec_min_width=rec_min_width)
+                         rec_min_width=rec_min_width, use_lexicon=use_lexicon)
         self.engine = engine
         self.to_simplified = to_simplified
         self._simplified: dict[int, str] = {}
@@ -116,7 +117,8 @@ class PaddleOnnxEngine(PaddleEngine):
             self.paths = paths
             recognizer = self._ocr.text_recognizer
             recognizer.postprocess_op = weakest_character_decoder(
-                recognizer.postprocess_op, lambda char: nfkc(char).translate(self._simplified))
+                recognizer.postprocess_op, lambda char: nfkc(char).translate(self._simplified),
+                lexicon=self._lexicon())
             self.load_seconds = time.perf_counter() - started
         return self
 

@@ -1,0 +1,140 @@
+"""Word lexicon: choosing among the recogniser's readings of a doubtful character (no OCR model)."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from models.weights import ModelWeightsError, load_manifest, package_dir, resolve_lexicon
+from pipeline.ocr.confidence import nfkc, weakest_character_decoder
+from pipeline.ocr.lexicon import CharReading, Lexicon, load_lexicon
+
+
+@pytest.fixture(scope="module")
+def jieba_lexicon() -> Lexicon:
+    return load_lexicon(resolve_lexicon())
+
+
+def read(text: str, prob: float = 0.99) -> list[CharReading]:
+    return [CharReading(char, prob) for char in text]
+
+
+def doubtful(char: str, prob: float, *alternatives: tuple[str, float]) -> list[CharReading]:
+    return [CharReading(char, prob, alternatives)]
+
+
+def test_segmentation_prefers_dictionary_words():
+    lexicon = Lexicon({"满意": 3000, "满": 9000, "意": 5000, "湛": 60})
+    assert lexicon.text_logprob("满意") > lexicon.text_logprob("湛意")
+    assert lexicon.text_logprob("满意") > lexicon.text_logprob("满") + lexicon.text_logprob("意")
+    assert lexicon.text_logprob("") == 0.0
+
+
+def test_a_doubtful_character_takes_the_reading_that_makes_a_word(jieba_lexicon):
+    line = doubtful("湛", 0.615, ("淇", 0.212), ("满", 0.067)) + read("意")
+    assert jieba_lexicon.choose(line)[0] == "满意"
+    line = read("福利") + doubtful("特", 0.57, ("待", 0.372), ("持", 0.027)) + read("遇结算。")
+    assert jieba_lexicon.choose(line)[0] == "福利待遇结算。"
+
+
+def test_the_recogniser_keeps_a_reading_the_words_support(jieba_lexicon):
+    line = read("突出") + doubtful("特", 0.6, ("待", 0.35)) + read("色")
+    assert jieba_lexicon.choose(line)[0] == "突出特色"
+
+
+def test_a_confident_character_is_never_changed(jieba_lexicon):
+    line = doubtful("湛", 0.95, ("满", 0.04)) + read("意")
+    assert jieba_lexicon.choose(line)[0] == "湛意"
+
+
+def test_digits_and_marks_are_never_changed(jieba_lexicon):
+    assert jieba_lexicon.choose(read("已将") + doubtful("1", 0.3, ("其", 0.25)) + read("他"))[0] == "已将1他"
+    assert jieba_lexicon.choose(read("满意") + doubtful("；", 0.5, ("：", 0.4)))[0] == "满意；"
+    assert jieba_lexicon.choose(read("完成") + doubtful("率", 0.5, ("%", 0.45)))[0] == "完成率"
+
+
+def test_a_reading_given_almost_no_weight_is_no_candidate(jieba_lexicon):
+    line = doubtful("湛", 0.615, ("满", 0.01)) + read("意")
+    assert jieba_lexicon.choose(line)[0] == "湛意"
+
+
+def test_a_character_hidden_by_the_blank_is_put_in_where_it_makes_a_word(jieba_lexicon):
+    line = read("辅") + doubtful("", 0.707, ("助", 0.252)) + read("性人员工资")
+    assert jieba_lexicon.choose(line) == ("辅助性人员工资", [0.252])
+    line = read("人员") + doubtful("", 0.85, ("工", 0.12)) + read("工资")
+    assert jieba_lexicon.choose(line) == ("人员工资", [])
+
+
+CHARS = ["湛", "满", "意", "1", "线", "綫"]
+
+
+def test_the_decoder_writes_the_lexicon_choice_and_keeps_the_recognisers_confidence(tmp_path):
+    from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
+
+    keys = tmp_path / "keys.txt"
+    keys.write_text("\n".join(CHARS) + "\n", encoding="utf-8")
+    original = CTCLabelDecode(character_dict_path=str(keys), use_space_char=False)
+    lexicon = Lexicon({"满意": 3000, "满": 9000, "意": 5000, "湛": 60})
+    classes = ["blank", *CHARS]
+    preds = np.zeros((1, 3, len(classes)), dtype=np.float32)
+    for t, row in enumerate([{"湛": 0.6, "满": 0.3}, {}, {"意": 0.99}]):
+        for char, p in row.items():
+            preds[0, t, classes.index(char)] = p
+        preds[0, t, 0] = 1.0 - sum(row.values())
+
+    [(plain, plain_conf)] = weakest_character_decoder(original, nfkc)(preds)
+    [(chosen, chosen_conf)] = weakest_character_decoder(original, nfkc, lexicon=lexicon)(preds)
+    assert (plain, chosen) == ("湛意", "满意")
+    assert chosen_conf == pytest.approx(plain_conf) == pytest.approx(0.6, abs=1e-6)
+
+
+def line_preds(rows: list[dict[str, float]]) -> np.ndarray:
+    classes = ["blank", *CHARS]
+    preds = np.zeros((1, len(rows), len(classes)), dtype=np.float32)
+    for t, row in enumerate(rows):
+        for char, p in row.items():
+            preds[0, t, classes.index(char)] = p
+        preds[0, t, 0] = 1.0 - sum(row.values())
+    return preds
+
+
+@pytest.fixture()
+def decoder(tmp_path):
+    from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
+
+    keys = tmp_path / "keys.txt"
+    keys.write_text("\n".join(CHARS) + "\n", encoding="utf-8")
+    original = CTCLabelDecode(character_dict_path=str(keys), use_space_char=False)
+    return weakest_character_decoder(original, lambda char: nfkc(char).translate({ord("綫"): "线"}))
+
+
+def test_a_blank_outweighed_by_one_readings_spellings_gives_way(decoder):
+    [(text, confidence)] = decoder(line_preds([{"满": 0.99}, {"线": 0.28, "綫": 0.25}, {"意": 0.99}]))
+    assert text == "满线意"
+    assert confidence == pytest.approx(0.53, abs=1e-6)
+
+
+def test_a_blank_next_to_the_same_reading_stays_blank(decoder):
+    [(text, _)] = decoder(line_preds([{"满": 0.99}, {"线": 0.99}, {"线": 0.28, "綫": 0.25}, {"意": 0.99}]))
+    assert text == "满线意"
+    [(text, _)] = decoder(line_preds([{"满": 0.99}, {"綫": 0.99}, {"线": 0.28, "綫": 0.25}, {"意": 0.99}]))
+    assert text == "满綫意"
+
+
+def test_the_lexicon_comes_from_the_jieba_wheel_verified():
+    entry = load_manifest()["lexicon"]
+    path = resolve_lexicon()
+    assert path.parent == package_dir(entry["package"]) / entry["dir"]
+    assert path.name == "dict.txt"
+
+
+def test_an_altered_lexicon_is_refused(tmp_path):
+    source = resolve_lexicon()
+    copy = tmp_path / "jieba"
+    copy.mkdir()
+    shutil.copy(source, copy / "dict.txt")
+    with open(copy / "dict.txt", "a", encoding="utf-8") as fh:
+        fh.write("湛意 99999 n\n")
+    with pytest.raises(ModelWeightsError, match=r"Word lexicon.*altered.*jieba==0\.42\.1"):
+        resolve_lexicon(package_dirs={"jieba": copy})
