@@ -138,3 +138,41 @@ def test_an_altered_lexicon_is_refused(tmp_path):
         fh.write("湛意 99999 n\n")
     with pytest.raises(ModelWeightsError, match=r"Word lexicon.*altered.*jieba==0\.42\.1"):
         resolve_lexicon(package_dirs={"jieba": copy})
+
+
+MARK_CHARS = ["咨", "询", "导", "办", "、", "，"]
+
+
+@pytest.fixture()
+def mark_decoder(tmp_path):
+    from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
+
+    keys = tmp_path / "keys.txt"
+    keys.write_text("\n".join(MARK_CHARS) + "\n", encoding="utf-8")
+    original = CTCLabelDecode(character_dict_path=str(keys), use_space_char=False)
+    return weakest_character_decoder(original, nfkc)
+
+
+def mark_preds(rows: list[dict[str, float]]) -> np.ndarray:
+    classes = ["blank", *MARK_CHARS]
+    preds = np.zeros((1, len(rows), len(classes)), dtype=np.float32)
+    for t, row in enumerate(rows):
+        for char, p in row.items():
+            preds[0, t, classes.index(char)] = p
+        preds[0, t, 0] = 1.0 - sum(row.values())
+    return preds
+
+
+def test_a_light_mark_the_blank_took_is_written_and_leaves_the_line_doubtful(mark_decoder):
+    [(text, confidence)] = mark_decoder(mark_preds([{"咨": 0.99}, {"询": 0.99}, {"、": 0.31}, {"导": 0.99}]))
+    assert text == "咨询、导"
+    assert confidence == pytest.approx(0.31, abs=1e-6)
+    [(text, _)] = mark_decoder(mark_preds([{"咨": 0.99}, {"询": 0.99}, {"、": 0.407}, {}]))
+    assert text == "咨询、"                        # a wrapped cell's line ends with it
+
+
+def test_a_faint_mark_or_one_before_any_character_stays_blank(mark_decoder):
+    [(text, confidence)] = mark_decoder(mark_preds([{"咨": 0.99}, {"、": 0.2}, {"询": 0.99}]))
+    assert (text, confidence) == ("咨询", pytest.approx(0.99, abs=1e-6))
+    [(text, _)] = mark_decoder(mark_preds([{"，": 0.4}, {"咨": 0.99}, {"询": 0.99}]))
+    assert text == "咨询"

@@ -23,6 +23,9 @@ from pipeline.ocr.lexicon import DOUBT, MIN_HIDDEN, CharReading, Lexicon
 
 # Readings per step offered to the lexicon (the recogniser's top classes).
 READINGS_PER_STEP = 5
+# Punctuation the recogniser often leaves to the blank, and the weight that puts it back.
+HIDDEN_MARKS = frozenset(",、;。“”")      # not ":": where the blank hid a colon-like mark, it was a 、 or a lost character
+MARK_HIDDEN = 0.25
 
 
 def nfkc(text: str) -> str:
@@ -51,7 +54,8 @@ def weakest_character_decoder(original: Any, reading: Callable[[str], str] = nfk
             preds = getattr(self, "_preds", None)
             if text_prob is not None and preds is not None:
                 preds = np.asarray(preds)
-                text_index, text_prob = outweighed_blanks(preds, text_index, text_prob, self._same_reading)
+                text_index, text_prob = outweighed_blanks(preds, text_index, text_prob, self._same_reading,
+                                                          self._marks)
             results = super().decode(text_index, text_prob, is_remove_duplicate, return_word_box)
             if text_prob is None:
                 return results
@@ -77,6 +81,7 @@ def weakest_character_decoder(original: Any, reading: Callable[[str], str] = nfk
     decoder.__dict__.update(original.__dict__)      # same dictionary and settings as the one replaced
     decoder._preds = None
     decoder._same_reading = same_reading_groups(list(original.character), reading)
+    decoder._marks = frozenset(i for i, char in enumerate(original.character) if i and reading(char) in HIDDEN_MARKS)
     return decoder
 
 
@@ -104,19 +109,26 @@ def pooled_probabilities(preds: np.ndarray, text_index: np.ndarray, text_prob: n
 
 
 def outweighed_blanks(preds: np.ndarray, text_index: np.ndarray, text_prob: np.ndarray,
-                      groups: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+                      groups: dict[int, np.ndarray], marks: frozenset[int] = frozenset()
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """Greedy CTC over readings: a blank step goes to the character whose spellings together outweigh it.
 
     The blank can win a step at 0.37 where 线, 綫 and 線 hold 0.28, 0.13 and
     0.08: the recogniser saw 线 and split its belief among the spellings.
-    A step next to one already written in the same reading is left blank
-    (the character is there already).
+    A punctuation mark (class in ``marks``) after a written character needs
+    only ``MARK_HIDDEN``: light commas and enumeration commas, inside a line
+    or ending one of a wrapped cell, lose their step to the blank at 0.3-0.4;
+    the line's confidence then drops to the mark's weight. A step next to
+    one already written in the same reading is left blank (the character
+    is there already).
     """
     index, prob = np.array(text_index, copy=True), np.array(text_prob, copy=True)
-    for batch, step in zip(*np.nonzero((index == 0) & (prob < 0.5))):
+    least = min(0.5, MARK_HIDDEN) if marks else 0.5
+    for batch, step in zip(*np.nonzero((index == 0) & (prob < 1.0 - least))):
         dist = preds[batch, step]
         best, weight = _heaviest_reading(dist, groups)
-        if weight > dist[0] and not _beside_same_reading(index[batch], step, best, groups):
+        wins = weight > dist[0] or (best in marks and weight >= MARK_HIDDEN and index[batch, :step].any())
+        if wins and not _beside_same_reading(index[batch], step, best, groups):
             index[batch, step], prob[batch, step] = best, dist[best]
     return index, prob
 
