@@ -493,8 +493,17 @@ class LevelFiller:
             printed2 = [snap_label(text, LEVEL1_BY_LEVEL2) for text in printed2]
         self.level2 = self._fill_down(printed2, block=printed1)
         self.level1_printed = printed1
+        self.snap = snap
         self.level1 = self._fill_down(
-            [text or LEVEL1_BY_LEVEL2.get(level2 or "") for text, level2 in zip(printed1, self.level2)])
+            [self._level1_of(text, level2) for text, level2 in zip(printed1, self.level2)])
+
+    def _level1_of(self, printed: str | None, level2: str | None) -> str | None:
+        """The printed level-1 label; the template's for the row's level 2 where none is printed or,
+        on a scan, where what is printed is no level-1 label even once snapped (a seal over it)."""
+        template = LEVEL1_BY_LEVEL2.get(level2 or "")
+        if not printed or (self.snap and template and _split_points(printed)[0] not in LEVEL1_NAMES):
+            return template or printed
+        return printed
 
     @staticmethod
     def _snap_level1(text: str | None) -> str | None:
@@ -545,8 +554,10 @@ class LevelFiller:
 
     def weights(self) -> dict[str, float | None]:
         out: dict[str, float | None] = {}
-        for text in self.level1_printed:
+        for index, text in enumerate(self.level1_printed):
             name, points = _split_points(text)
+            if self.snap and name and name not in LEVEL1_NAMES:
+                name = self.resolve(index)[0]
             if name and (name not in out or points is not None):
                 out[name] = points
         for index in range(len(self.rows)):

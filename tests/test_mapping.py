@@ -171,6 +171,20 @@ def test_level1_points_are_read_with_or_without_their_opening_bracket(printed):
     assert form.level1_weights["产出指标"] == 50
 
 
+@pytest.mark.parametrize("printed", ["政A指标(50分)", "质量指标"])    # a seal over the label; a level 2 leaked in
+def test_level1_printed_as_no_level1_label_on_a_scan_comes_from_its_level2(printed):
+    header = [list(r) for r in HEADER_B]
+    header[10] = [(printed, 1, 2), *header[10][1:]]
+    pages = two_page_form()
+    pages[0].tables = [make_table(1, header)]
+    for page in pages:
+        page.source = "ocr"
+    form = map_form(split_forms(pages).forms[0]).form
+    assert [row.level1 for row in form.indicators[:2]] == ["产出指标", "产出指标"]
+    assert set(form.level1_weights) == {"产出指标", "效益指标"}
+    assert form.level1_weights["产出指标"] == (50 if "50" in printed else None)
+
+
 @pytest.mark.parametrize("unreadable", [("实际完成值", "分值"), ("偏差原因分析及改进措施",)])
 def test_columns_whose_header_a_seal_covers_are_named_by_their_order(unreadable):
     header = [list(r) for r in HEADER_B]
