@@ -39,8 +39,8 @@ def weakest_character_decoder(original: Any, reading: Callable[[str], str] = nfk
     ``reading`` maps a dictionary character to what it reads as; characters
     with the same reading pool their probabilities. With a ``lexicon``, each
     doubtful Chinese character is chosen among the step's readings by the
-    words it makes (``pipeline.ocr.lexicon``); the confidence stays the
-    recogniser's.
+    words it makes (``pipeline.ocr.lexicon``); where the words overrule the
+    recogniser, the line is as doubtful as the character they chose.
     """
     class WeakestCharacterDecode(type(original)):
         def __call__(self, preds, label=None, return_word_box=False, *args, **kwargs):
@@ -67,9 +67,9 @@ def weakest_character_decoder(original: Any, reading: Callable[[str], str] = nfk
                 probs = list(text_prob[batch][kept])
                 text = result[0]
                 if lexicon is not None and preds is not None:
-                    text, put_in = lexicon.choose(self._readings(preds[batch], text_index[batch],
+                    text, overruled = lexicon.choose(self._readings(preds[batch], text_index[batch],
                                                                  text_prob[batch], kept))
-                    probs += put_in
+                    probs += overruled
                 rescored.append((text, float(min(probs)) if probs else 0.0, *result[2:]))
             return rescored
 

@@ -13,14 +13,16 @@ log-probability wins.
 The same choice decides a Chinese character the recogniser nearly wrote at
 a step it left blank (辅助性 read 辅性, 助 at 0.25 against the blank's 0.7):
 it is put in only if the words gain more than the recogniser's preference
-for the blank, and the line's confidence then drops to that character's
-probability, so the field goes to review.
+for the blank.
+
+Wherever the words overrule the recogniser, the line's confidence drops to
+the recogniser's probability of the character written, so the field goes to
+review: the lexicon mends the text, it does not vouch for it.
 
 Only Chinese characters the recogniser doubts are reconsidered, and only
 against Chinese readings it gave some weight at the same step: digits,
 units and punctuation are never changed, and a confident character stays
-whatever the words around it say. The line's confidence is not raised: a
-field whose weakest character was doubtful still goes to review.
+whatever the words around it say.
 """
 from __future__ import annotations
 
@@ -106,18 +108,19 @@ class Lexicon:
     def choose(self, readings: Sequence[CharReading]) -> tuple[str, list[float]]:
         """The line's text with each doubtful Chinese character replaced by its best-scoring reading.
 
-        Also returns the probabilities of the characters put in at blank steps.
+        Also returns the recogniser's probabilities of the characters the words
+        chose against it (put in at a blank step, or in place of its reading).
         """
         chars = [r.char for r in readings]
-        put_in: list[float] = []
+        overruled: list[float] = []
         for index, reading in enumerate(readings):
             candidates = self._candidates(reading)
             if len(candidates) > 1:
                 char, prob = self._best(chars, index, candidates)
+                if char != reading.char:
+                    overruled.append(prob)
                 chars[index] = char
-                if reading.hidden and char:
-                    put_in.append(prob)
-        return "".join(chars), put_in
+        return "".join(chars), overruled
 
     @staticmethod
     def _candidates(reading: CharReading) -> list[tuple[str, float]]:
