@@ -468,7 +468,9 @@ def _ruled_around(table: Table, cell: Cell, col: int) -> bool:
     """Column line ``col`` borders cells in the nearest rows above and below that are not joined alike.
 
     Rows joined over the same columns (two rows whose ruling the same seal
-    wiped) are passed over; a row that spans the line itself says no.
+    wiped) are passed over; a row that spans the line itself says no, unless
+    its cell also runs past the joined cell (a section's text row after the
+    funds block says nothing about the block's columns).
     """
     verdicts = []
     for step in (-1, 1):
@@ -478,9 +480,15 @@ def _ruled_around(table: Table, cell: Cell, col: int) -> bool:
             if any(c.col == cell.col and c.end_col == cell.end_col for c in here):
                 row += step
                 continue
-            verdicts.append(any(col in (c.col, c.end_col) for c in here))
+            if not any(_wider(c, cell) for c in here):
+                verdicts.append(any(col in (c.col, c.end_col) for c in here))
             break
     return bool(verdicts) and all(verdicts)
+
+
+def _wider(other: Cell, cell: Cell) -> bool:
+    return other.col <= cell.col and other.end_col >= cell.end_col and \
+        (other.col < cell.col or other.end_col > cell.end_col)
 
 
 def read_region(gray: np.ndarray, bbox_px: BBox, *, scale: float, engine: OcrEngine) -> list[TextLine]:

@@ -293,17 +293,20 @@ def test_a_light_full_stop_after_text_stays_but_a_light_speck_alone_goes():
     assert not mask[:, 340:].any()
 
 
-def _three_by_three(middle_row_text: list[tuple[int, str]], stub: bool = False
+def _three_by_three(middle_row_text: list[tuple[int, str]], stub: bool = False, text_row_below: bool = False
                     ) -> tuple[np.ndarray, Table, list[np.ndarray], list[int]]:
     """A 3x3 ruled table whose middle row joins columns 1 and 2 (their ruling wiped there, or
-    with ``stub`` wiped down to a thick stub the grid did not take for a line)."""
+    with ``stub`` wiped down to a thick stub the grid did not take for a line); with
+    ``text_row_below`` the last row is one cell across the table."""
     xs, ys = [20, 220, 420, 620], [20, 80, 140, 200]
     page = blank(220, 640)
     for y in ys:
         cv2.line(page, (xs[0], y), (xs[-1], y), 0, 2)
     for x in xs:
         for y0, y1 in zip(ys, ys[1:]):
-            if not (x == xs[2] and y0 == ys[1]):
+            wiped = x == xs[2] and y0 == ys[1]
+            inside_text_row = text_row_below and y0 == ys[2] and x not in (xs[0], xs[-1])
+            if not (wiped or inside_text_row):
                 cv2.line(page, (x, y0), (x, y1), 0, 2)
     for x, text in middle_row_text:
         draw_text(page, (x, ys[1] + 15), text)
@@ -312,6 +315,8 @@ def _three_by_three(middle_row_text: list[tuple[int, str]], stub: bool = False
     cells = []
     for r in range(3):
         spans = [(0, 1), (1, 2)] if r == 1 else [(0, 1), (1, 1), (2, 1)]
+        if r == 2 and text_row_below:
+            spans = [(0, 3)]
         for c, span in spans:
             bbox = BBox(xs[c] * SCALE, ys[r] * SCALE, xs[c + span] * SCALE, ys[r + 1] * SCALE)
             cells.append(Cell(row=r, col=c, row_span=1, col_span=span, bbox=bbox))
@@ -333,6 +338,13 @@ def test_two_values_joined_by_a_wiped_ruling_are_parted_at_the_column_line():
 
 def test_two_values_are_parted_also_where_a_stub_of_their_ruling_is_left():
     _, table, masks, x0s = _three_by_three([(290, "100"), (490, "99.9")], stub=True)
+    assert R.split_fused_cells(table, masks, x0s, SCALE)
+    middle = [(c.col, c.col_span) for c in table.cells if c.row == 1]
+    assert middle == [(0, 1), (1, 1), (2, 1)]
+
+
+def test_two_values_are_parted_above_a_text_row_that_spans_the_table():
+    _, table, masks, x0s = _three_by_three([(290, "0.00"), (490, "—")], text_row_below=True)
     assert R.split_fused_cells(table, masks, x0s, SCALE)
     middle = [(c.col, c.col_span) for c in table.cells if c.row == 1]
     assert middle == [(0, 1), (1, 1), (2, 1)]
