@@ -220,12 +220,12 @@ def is_lone_slash(mask: np.ndarray, text_height: float) -> bool:
     return bool(slanted and straight and thin)
 
 
-FULL_STOP_LOOKALIKES = set("0oO°α")
+FULL_STOP_LOOKALIKES = set("0oO°α■●•")      # the filled ones: a ring blurred shut
 LONE_FULL_STOP_SHARE = 0.55
 
 
 def restore_full_stop(text: str, line_mask: np.ndarray, text_height: float | None = None) -> str:
-    """A trailing '。' read as '0'/'o': the last glyph is a small ring sitting low after CJK text.
+    """A trailing '。' read as '0'/'o' (or '■' blurred shut): the last glyph is a small ring sitting low after CJK text.
 
     A '。' wrapped onto a line of its own is told by its size against the
     page's text height (a digit 0 stands about 0.8 of it, a '。' under half).

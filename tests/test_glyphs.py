@@ -73,7 +73,9 @@ def test_a_fattened_slash_is_still_a_slash(font, text, slash):
 @pytest.mark.parametrize("printed, read, expected", [
     ("未实施。", "未实施0", "未实施。"),     # a low small ring after CJK is a full stop
     ("易用性。", "易用性α", "易用性。"),
+    ("未实施。", "未实施■", "未实施。"),     # blurred shut on a coarse scan
     ("达到100", "达到100", "达到100"),       # a full-height 0 stays a digit
+    ("用户□", "用户■", "用户■"),             # a full-height box is no full stop
 ])
 def test_trailing_full_stop(font, printed, read, expected):
     from pipeline.glyphs import restore_full_stop
