@@ -70,3 +70,28 @@ def extract_all(pdfs: list[Path], out: Path, extractor=None) -> dict[str, dict]:
         write_document(out / f"{pdf.stem}.json", extractor.extract(pdf, display_name=pdf.name))
         docs[pdf.stem] = json.loads((out / f"{pdf.stem}.json").read_text(encoding="utf-8"))
     return docs
+
+
+def ctc_decoder(tmp_path: Path, chars: list[str], reading=None, lexicon=None):
+    """paddleocr's CTC decoder over a toy dictionary ``chars``, wrapped as the engines wrap it."""
+    from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
+
+    from pipeline.ocr.confidence import nfkc, weakest_character_decoder
+
+    keys = tmp_path / "keys.txt"
+    keys.write_text("\n".join(chars) + "\n", encoding="utf-8")
+    original = CTCLabelDecode(character_dict_path=str(keys), use_space_char=False)
+    return weakest_character_decoder(original, reading or nfkc, lexicon=lexicon)
+
+
+def ctc_preds(chars: list[str], rows: list[dict[str, float]]):
+    """One line's class probabilities per step: the given characters', the rest the blank's."""
+    import numpy as np
+
+    classes = ["blank", *chars]
+    out = np.zeros((1, len(rows), len(classes)), dtype=np.float32)
+    for t, row in enumerate(rows):
+        for char, p in row.items():
+            out[0, t, classes.index(char)] = p
+        out[0, t, 0] = 1.0 - sum(row.values())
+    return out

@@ -158,28 +158,27 @@ def test_target_and_actual_columns_under_one_unreadable_header_cell_are_parted_a
     assert (row.target, row.actual, row.weight) == ("15000", "15005", 12.5)
 
 
-@pytest.mark.parametrize("printed", ["产出指标(50分)", "产出指标50分)"])   # the '(' faded on a scan
-def test_level1_points_are_read_with_or_without_their_opening_bracket(printed):
+def scanned_form_with_level1(printed: str):
+    """The two-page form read from a scan, its first level-1 cell printed as ``printed``."""
     header = [list(r) for r in HEADER_B]
     header[10] = [(printed, 1, 2), *header[10][1:]]
     pages = two_page_form()
     pages[0].tables = [make_table(1, header)]
     for page in pages:
         page.source = "ocr"
-    form = map_form(split_forms(pages).forms[0]).form
+    return map_form(split_forms(pages).forms[0]).form
+
+
+@pytest.mark.parametrize("printed", ["产出指标(50分)", "产出指标50分)"])   # the '(' faded on a scan
+def test_level1_points_are_read_with_or_without_their_opening_bracket(printed):
+    form = scanned_form_with_level1(printed)
     assert form.indicators[0].level1 == "产出指标"
     assert form.level1_weights["产出指标"] == 50
 
 
 @pytest.mark.parametrize("printed", ["政A指标(50分)", "质量指标"])    # a seal over the label; a level 2 leaked in
 def test_level1_printed_as_no_level1_label_on_a_scan_comes_from_its_level2(printed):
-    header = [list(r) for r in HEADER_B]
-    header[10] = [(printed, 1, 2), *header[10][1:]]
-    pages = two_page_form()
-    pages[0].tables = [make_table(1, header)]
-    for page in pages:
-        page.source = "ocr"
-    form = map_form(split_forms(pages).forms[0]).form
+    form = scanned_form_with_level1(printed)
     assert [row.level1 for row in form.indicators[:2]] == ["产出指标", "产出指标"]
     assert set(form.level1_weights) == {"产出指标", "效益指标"}
     assert form.level1_weights["产出指标"] == (50 if "50" in printed else None)

@@ -4,31 +4,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.ocr.confidence import nfkc, pooled_probabilities, same_reading_groups, weakest_character_decoder
+from pipeline.ocr.confidence import nfkc, pooled_probabilities, same_reading_groups
+from tests.support import ctc_decoder, ctc_preds
 
 CHARS = ["）", ")", "1", "決", "决", "目"]
 
 
 @pytest.fixture()
 def decoder(tmp_path):
-    from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
-
-    keys = tmp_path / "keys.txt"
-    keys.write_text("\n".join(CHARS) + "\n", encoding="utf-8")
-    original = CTCLabelDecode(character_dict_path=str(keys), use_space_char=False)
     simplified = {ord("決"): "决"}
-    return weakest_character_decoder(original, lambda char: nfkc(char).translate(simplified))
+    return ctc_decoder(tmp_path, CHARS, lambda char: nfkc(char).translate(simplified))
 
 
 def preds_for(rows: list[dict[str, float]]) -> np.ndarray:
     """One line: per time step, the probability of some characters (the rest shared by the blank)."""
-    classes = ["blank", *CHARS]
-    out = np.zeros((1, len(rows), len(classes)), dtype=np.float32)
-    for t, row in enumerate(rows):
-        for char, p in row.items():
-            out[0, t, classes.index(char)] = p
-        out[0, t, 0] = 1.0 - sum(row.values())
-    return out
+    return ctc_preds(CHARS, rows)
 
 
 def test_classes_with_one_reading_are_grouped():

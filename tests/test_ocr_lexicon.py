@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import shutil
 
-import numpy as np
 import pytest
 
 from models.weights import ModelWeightsError, load_manifest, package_dir, resolve_lexicon
-from pipeline.ocr.confidence import nfkc, weakest_character_decoder
+from pipeline.ocr.confidence import nfkc
 from pipeline.ocr.lexicon import CharReading, Lexicon, load_lexicon
+from tests.support import ctc_decoder, ctc_preds
 
 
 @pytest.fixture(scope="module")
@@ -70,57 +70,31 @@ CHARS = ["湛", "满", "意", "1", "线", "綫"]
 
 
 def test_the_decoder_writes_the_lexicon_choice_as_doubtful_as_the_recogniser_thought_it(tmp_path):
-    from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
-
-    keys = tmp_path / "keys.txt"
-    keys.write_text("\n".join(CHARS) + "\n", encoding="utf-8")
-    original = CTCLabelDecode(character_dict_path=str(keys), use_space_char=False)
     lexicon = Lexicon({"满意": 3000, "满": 9000, "意": 5000, "湛": 60})
-    classes = ["blank", *CHARS]
-    preds = np.zeros((1, 3, len(classes)), dtype=np.float32)
-    for t, row in enumerate([{"湛": 0.6, "满": 0.3}, {}, {"意": 0.99}]):
-        for char, p in row.items():
-            preds[0, t, classes.index(char)] = p
-        preds[0, t, 0] = 1.0 - sum(row.values())
-
-    [(plain, plain_conf)] = weakest_character_decoder(original, nfkc)(preds)
-    [(chosen, chosen_conf)] = weakest_character_decoder(original, nfkc, lexicon=lexicon)(preds)
+    preds = ctc_preds(CHARS, [{"湛": 0.6, "满": 0.3}, {}, {"意": 0.99}])
+    [(plain, plain_conf)] = ctc_decoder(tmp_path, CHARS)(preds)
+    [(chosen, chosen_conf)] = ctc_decoder(tmp_path, CHARS, lexicon=lexicon)(preds)
     assert (plain, chosen) == ("湛意", "满意")
     assert plain_conf == pytest.approx(0.6, abs=1e-6)
     assert chosen_conf == pytest.approx(0.3, abs=1e-6)     # the words overruled the recogniser: review
 
 
-def line_preds(rows: list[dict[str, float]]) -> np.ndarray:
-    classes = ["blank", *CHARS]
-    preds = np.zeros((1, len(rows), len(classes)), dtype=np.float32)
-    for t, row in enumerate(rows):
-        for char, p in row.items():
-            preds[0, t, classes.index(char)] = p
-        preds[0, t, 0] = 1.0 - sum(row.values())
-    return preds
-
-
 @pytest.fixture()
 def decoder(tmp_path):
-    from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
-
-    keys = tmp_path / "keys.txt"
-    keys.write_text("\n".join(CHARS) + "\n", encoding="utf-8")
-    original = CTCLabelDecode(character_dict_path=str(keys), use_space_char=False)
-    return weakest_character_decoder(original, lambda char: nfkc(char).translate({ord("綫"): "线"}))
+    return ctc_decoder(tmp_path, CHARS, lambda char: nfkc(char).translate({ord("綫"): "线"}))
 
 
 def test_a_blank_outweighed_by_one_readings_spellings_gives_way(decoder):
-    [(text, confidence)] = decoder(line_preds([{"满": 0.99}, {"线": 0.28, "綫": 0.25}, {"意": 0.99}]))
+    [(text, confidence)] = decoder(ctc_preds(CHARS, [{"满": 0.99}, {"线": 0.28, "綫": 0.25}, {"意": 0.99}]))
     assert text == "满线意"
     assert confidence == pytest.approx(0.53, abs=1e-6)
 
 
 def test_a_blank_next_to_the_same_reading_stays_blank(decoder):
-    [(text, _)] = decoder(line_preds([{"满": 0.99}, {"线": 0.99}, {"线": 0.28, "綫": 0.25}, {"意": 0.99}]))
-    assert text == "满线意"
-    [(text, _)] = decoder(line_preds([{"满": 0.99}, {"綫": 0.99}, {"线": 0.28, "綫": 0.25}, {"意": 0.99}]))
-    assert text == "满綫意"
+    rows = [{"满": 0.99}, {"线": 0.99}, {"线": 0.28, "綫": 0.25}, {"意": 0.99}]
+    assert decoder(ctc_preds(CHARS, rows))[0][0] == "满线意"
+    rows[1] = {"綫": 0.99}
+    assert decoder(ctc_preds(CHARS, rows))[0][0] == "满綫意"
 
 
 def test_the_lexicon_comes_from_the_jieba_wheel_verified():
@@ -146,22 +120,11 @@ MARK_CHARS = ["咨", "询", "导", "办", "、", "，"]
 
 @pytest.fixture()
 def mark_decoder(tmp_path):
-    from paddleocr.ppocr.postprocess.rec_postprocess import CTCLabelDecode
-
-    keys = tmp_path / "keys.txt"
-    keys.write_text("\n".join(MARK_CHARS) + "\n", encoding="utf-8")
-    original = CTCLabelDecode(character_dict_path=str(keys), use_space_char=False)
-    return weakest_character_decoder(original, nfkc)
+    return ctc_decoder(tmp_path, MARK_CHARS)
 
 
-def mark_preds(rows: list[dict[str, float]]) -> np.ndarray:
-    classes = ["blank", *MARK_CHARS]
-    preds = np.zeros((1, len(rows), len(classes)), dtype=np.float32)
-    for t, row in enumerate(rows):
-        for char, p in row.items():
-            preds[0, t, classes.index(char)] = p
-        preds[0, t, 0] = 1.0 - sum(row.values())
-    return preds
+def mark_preds(rows: list[dict[str, float]]):
+    return ctc_preds(MARK_CHARS, rows)
 
 
 def test_a_light_mark_the_blank_took_is_written_and_leaves_the_line_doubtful(mark_decoder):
