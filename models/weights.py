@@ -148,7 +148,6 @@ def engine_format(engine: str | None = None, manifest: Mapping[str, Any] | None 
     return manifest["engines"][name].get("format", "paddle")
 
 
-
 def resolve_lexicon(*, manifest: Mapping[str, Any] | None = None,
                     package_dirs: Mapping[str, Path | str] | None = None) -> Path:
     """Locate and verify the word-frequency dictionary the recogniser's lexicon reads."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from pipeline.ocr.lexicon import is_chinese
+
 READ_AS_COMPARATOR = set(">＞》〉›<＜《〈‹≥≤≧≦⩾⩽Vv")
 CHEVRON_OFFSET = 0.22      # middle rows' ink must sit this far (share of width) beyond the outer rows'
 MIN_CHEVRON_RATIO = 0.6    # width / height of a comparator's chevron; digits are narrower
@@ -232,7 +234,7 @@ def restore_full_stop(text: str, line_mask: np.ndarray, text_height: float | Non
     """
     if text in FULL_STOP_LOOKALIKES and text_height:
         return "。" if _ink_height(line_mask) <= LONE_FULL_STOP_SHARE * text_height else text
-    if len(text) < 2 or text[-1] not in FULL_STOP_LOOKALIKES or not _is_cjk(text[-2]):
+    if len(text) < 2 or text[-1] not in FULL_STOP_LOOKALIKES or not is_chinese(text[-2]):
         return text
     cols = line_mask.any(axis=0)
     if not cols.any():
@@ -246,7 +248,3 @@ def restore_full_stop(text: str, line_mask: np.ndarray, text_height: float | Non
     small = (rows[-1] - rows[0] + 1) <= 0.55 * height
     low = rows[0] >= 0.35 * height
     return text[:-1] + "。" if small and low else text
-
-
-def _is_cjk(char: str) -> bool:
-    return "\u4e00" <= char <= "\u9fff"
