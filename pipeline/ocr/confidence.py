@@ -123,8 +123,8 @@ def outweighed_blanks(preds: np.ndarray, text_index: np.ndarray, text_prob: np.n
     is there already).
     """
     index, prob = np.array(text_index, copy=True), np.array(text_prob, copy=True)
-    least = min(0.5, MARK_HIDDEN) if marks else 0.5
-    for batch, step in zip(*np.nonzero((index == 0) & (prob < 1.0 - least))):
+    blank_ceiling = 1.0 - MARK_HIDDEN if marks else 0.5     # a blank surer than this leaves no room
+    for batch, step in zip(*np.nonzero((index == 0) & (prob < blank_ceiling))):
         dist = preds[batch, step]
         best, weight = _heaviest_reading(dist, groups)
         wins = weight > dist[0] or (best in marks and weight >= MARK_HIDDEN and index[batch, :step].any())
