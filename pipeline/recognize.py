@@ -69,14 +69,15 @@ class CellInk:
 
 # ---------------------------------------------------------------- crops and ink
 
-def page_ink_threshold(gray: np.ndarray) -> int:
+def page_ink_threshold(gray: np.ndarray, paper: float | None = None) -> int:
     """Gray level below which a pixel is ink.
 
-    Halfway between Otsu's level and the paper (the page median): thin strokes
-    such as a lone "—" render lighter than Otsu's level at 200 dpi.
+    Halfway between Otsu's level and the paper (the page median, given or
+    measured): thin strokes such as a lone "—" render lighter than Otsu's
+    level at 200 dpi.
     """
     otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    paper = gray_median(gray)
+    paper = gray_median(gray) if paper is None else paper
     return int(min(220, max(90, (otsu + paper) / 2)))
 
 
@@ -88,8 +89,8 @@ def page_ink_levels(gray: np.ndarray, crops: Sequence[np.ndarray], px_per_pt: fl
     or stain on a form page). Scans differ a lot here — black print on a
     colour scan whose seal was lifted is far lighter than on a grey scan.
     """
-    weak = page_ink_threshold(gray)
     paper = gray_median(gray)
+    weak = page_ink_threshold(gray, paper)
     minima = np.concatenate([component_minima(crop, crop < weak, GLYPH_AREA_PT2 * px_per_pt ** 2) for crop in crops]
                             or [np.empty(0)])
     if minima.size < MIN_GLYPHS_FOR_LEVELS:
