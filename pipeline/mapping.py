@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pipeline.forms import FormRow, FormSlice, RowCell
 from pipeline.objects import Cell
 from pipeline.record import FieldSource, Form, Funds, FundsRow, Goals, Indicator, Project, Provenance, Total
-from pipeline.text import find_label, match_label, normalize_text, starts_with_label
+from pipeline.text import edit_distance, find_label, match_label, normalize_text, starts_with_label
 
 PROJECT_LABELS = {
     "项目编码": "code", "项目编号": "code", "项目名称": "name", "绩效自评年度": "year",
@@ -74,13 +74,15 @@ class FieldReader:
         self.sources: dict[str, FieldSource] = {}
         self.unreadable: dict[str, str] = {}
 
-    def note(self, path: str, rc: RowCell | None) -> None:
+    def note(self, path: str, rc: RowCell | None, *, spelled_out: bool = False) -> None:
+        """``spelled_out``: the reading is a whole template label two characters or more from any
+        other, so one doubtful character cannot have made it out of another label."""
         if rc is None or not rc.text:
             return
         cell = rc.cell
         self.sources[path] = FieldSource(page=rc.page, bbox=cell.bbox.as_list(),
                                          confidence=round(min(max(cell.confidence, 0.0), 1.0), 4))
-        if cell.unreadable:
+        if cell.unreadable and not spelled_out:
             self.unreadable[path] = f"置信度 {cell.confidence:.2f}"
 
     def text(self, path: str, rc: RowCell | None, text: str | None = None) -> str | None:
@@ -444,8 +446,8 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
     for index, cells in enumerate(cell_rows):
         level1, level2 = levels.resolve(index)
         path = f"indicators[{index}]"
-        reader.note(f"{path}.level1", cells.get("level1"))
-        reader.note(f"{path}.level2", cells.get("level2"))
+        reader.note(f"{path}.level1", cells.get("level1"), spelled_out=ocr and _spells_level1(cells.get("level1")))
+        reader.note(f"{path}.level2", cells.get("level2"), spelled_out=ocr and _spells_level2(cells.get("level2")))
         form.indicators.append(Indicator(
             level1=level1, level2=level2,
             name=reader.text(f"{path}.name", cells.get("name")),
@@ -456,6 +458,26 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
             deviation=reader.text(f"{path}.deviation", cells.get("deviation")),
         ))
     form.level1_weights = levels.weights()
+
+
+def _spells_level1(rc: RowCell | None) -> bool:  # the three level-1 names are two or more apart
+    """A level-1 label read whole, its points (if printed) read as a number: the points are
+    then checked against the level's weights (validate's level1_weight_sum)."""
+    text = normalize_text(rc.text) if rc is not None else None
+    name, points = _split_points(text)
+    return name in LEVEL1_NAMES and (points is not None or text == name)
+
+
+def _spells_level2(rc: RowCell | None) -> bool:
+    return rc is not None and normalize_text(rc.text) in DISTINCT_LEVEL2
+
+
+def _distinct(labels) -> frozenset[str]:
+    """The labels two characters or more from every other one."""
+    return frozenset(a for a in labels if all(edit_distance(a, b) >= 2 for b in labels if b != a))
+
+
+DISTINCT_LEVEL2 = _distinct(LEVEL1_BY_LEVEL2)    # 数量/质量指标 are one character apart: not vouched for
 
 
 def _total_row(body: list[FormRow], columns: list[Column]) -> int | None:

@@ -188,6 +188,7 @@ MISREAD_MARKS = (
     (re.compile(r"(?<=\d)↑"), "个"),                           # 个 blurred at 150–200 dpi; no arrow is printed
     (re.compile(r"(?<![研探追深考])究成"), "完成"),              # 完 loses its hook at 150 dpi; 究成 only in 研究成果…
     (re.compile(r"(?<=[\u4e00-\u9fff])[\[\]|](?=[\u4e00-\u9fff])"), ""),  # between characters: a ruling's remains
+    (re.compile(r"(?<=[\u4e00-\u9fff])[a-z](?=[\u4e00-\u9fff])"), ""),   # a lone small letter between characters: dust
     (re.compile(r"(?<![A-Za-z])[iI][sS][0oO](?=\s*\d)"), "ISO"),  # a standard's name ('ISO9001') with I or O misread
     (re.compile(r"(?<![A-Za-z])[D0]A(?=[\u4e00-\u9fff])"), "OA"),   # office automation (OA移动办公), O read as D
 )

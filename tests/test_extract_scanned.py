@@ -77,6 +77,8 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("研究成果", "研究成果"),                           # ... where 究成 is a word it stays
     ("概算审核部门]审核", "概算审核部门审核"),          # a ruling's remains between characters
     ("98%|20", "98%|20"),
+    ("经营许可i证", "经营许可证"),                      # a lone small letter between characters: dust
+    ("WIFI全面覆盖", "WIFI全面覆盖"), ("A类事项", "A类事项"),         # capitals and words stay
     ("窗口业务数量（含办理、导办)", "窗口业务数量（含办理、导办）"),   # a closing bracket as wide as its opener
     ("项目成本(元）", "项目成本(元)"),
     ("（1）(2)", "（1）(2)"),

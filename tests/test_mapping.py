@@ -158,15 +158,23 @@ def test_target_and_actual_columns_under_one_unreadable_header_cell_are_parted_a
     assert (row.target, row.actual, row.weight) == ("15000", "15005", 12.5)
 
 
-def scanned_form_with_level1(printed: str):
-    """The two-page form read from a scan, its first level-1 cell printed as ``printed``."""
+def scanned_mapping_with_level1(printed: str, level2: str = "数量指标", doubtful: bool = False):
+    """The two-page form read from a scan, its first level-1 and level-2 cells read as ``printed``
+    and ``level2``, both below the confidence floor where ``doubtful``."""
     header = [list(r) for r in HEADER_B]
-    header[10] = [(printed, 1, 2), *header[10][1:]]
+    header[10] = [(printed, 1, 2), level2, *header[10][2:]]
     pages = two_page_form()
     pages[0].tables = [make_table(1, header)]
+    for cell in pages[0].tables[0].cells:
+        if doubtful and cell.row == 10 and cell.col in (1, 2):
+            cell.confidence, cell.unreadable = 0.5, True
     for page in pages:
         page.source = "ocr"
-    return map_form(split_forms(pages).forms[0]).form
+    return map_form(split_forms(pages).forms[0])
+
+
+def scanned_form_with_level1(printed: str):
+    return scanned_mapping_with_level1(printed).form
 
 
 @pytest.mark.parametrize("printed", ["产出指标(50分)", "产出指标50分)"])   # the '(' faded on a scan
@@ -182,6 +190,18 @@ def test_level1_printed_as_no_level1_label_on_a_scan_comes_from_its_level2(print
     assert [row.level1 for row in form.indicators[:2]] == ["产出指标", "产出指标"]
     assert set(form.level1_weights) == {"产出指标", "效益指标"}
     assert form.level1_weights["产出指标"] == (50 if "50" in printed else None)
+
+
+@pytest.mark.parametrize("printed, level2, flagged", [
+    ("产出指标(50分)", "时效指标", set()),                  # whole labels: a doubtful character changed nothing
+    ("产出指标", "时效指标", set()),
+    ("产出指标(5X分)", "时效指标", {"level1"}),             # points not read as a number
+    ("产岀指标(50分)", "时效指标", {"level1"}),             # snapped to the label, not spelled out
+    ("产出指标(50分)", "数量指标", {"level2"}),             # one character from 质量指标
+])
+def test_a_doubtful_level_label_spelled_out_whole_is_no_doubt(printed, level2, flagged):
+    mapped = scanned_mapping_with_level1(printed, level2, doubtful=True)
+    assert {path.split(".")[1] for path in mapped.unreadable if path.startswith("indicators[0].")} == flagged
 
 
 @pytest.mark.parametrize("unreadable", [("实际完成值", "分值"), ("偏差原因分析及改进措施",)])
