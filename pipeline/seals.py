@@ -28,6 +28,7 @@ SEAL_RADIUS_MM = (14.0, 26.0)      # outer radius range searched (standard seals
 THICK_STROKE_MM = 0.7              # strokes at least this thick survive the opening: ring, star, not print
 HOUGH_DPI = 50.0                   # circles are searched on a copy this coarse
 MIN_RING_COVERAGE = 0.5            # share of the ring's circumference that must be thick ink
+MIN_RING_ON_PAGE = 0.6             # share of the ring's circumference that must lie on the page
 STAR_RADIUS_SHARE = 0.35           # the star sits within this share of the radius from the centre
 UNDER_SHARE = 0.7                  # print under the ring or star is darker than this share of the seal's ink
 TONE_MARGIN = 60.0                 # ink: this much darker than paper
@@ -85,14 +86,18 @@ def _seals_in(gray: np.ndarray, thick: np.ndarray, dpi: float) -> list[Seal]:
 
 
 def _fit_ring(gray: np.ndarray, thick: np.ndarray, cx: float, cy: float, radius: float) -> Seal | None:
-    """The radius near ``radius`` whose circle runs along thick ink the most, if it is a ring."""
+    """The radius near ``radius`` whose circle runs along thick ink the most, if it is a ring
+    (judged on the part of the circle on the page)."""
     angles = np.linspace(0, 2 * np.pi, 360, endpoint=False)
     h, w = thick.shape
     best, best_r = 0.0, radius
     for r in np.linspace(0.85 * radius, 1.15 * radius, 13):
-        xs = np.clip(np.round(cx + r * np.cos(angles)).astype(int), 0, w - 1)
-        ys = np.clip(np.round(cy + r * np.sin(angles)).astype(int), 0, h - 1)
-        coverage = float(thick[ys, xs].mean())
+        xs = np.round(cx + r * np.cos(angles)).astype(int)
+        ys = np.round(cy + r * np.sin(angles)).astype(int)
+        on_page = (xs >= 0) & (xs < w) & (ys >= 0) & (ys < h)   # a seal may run off the page's edge
+        if on_page.mean() < MIN_RING_ON_PAGE:
+            continue
+        coverage = float(thick[ys[on_page], xs[on_page]].mean())
         if coverage > best:
             best, best_r = coverage, r
     if best < MIN_RING_COVERAGE:

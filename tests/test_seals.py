@@ -16,11 +16,13 @@ DPI = 200
 SEAL_RADIUS_PX = int(21 / 25.4 * DPI)      # a 42 mm official seal
 
 
-def grey_stamped(form_image: np.ndarray, centre: tuple[int, int], seed: int = 0) -> np.ndarray:
-    """The simulator's red seal multiplied over the page, then scanned in grey."""
+def grey_stamped(form_image: np.ndarray, centre: tuple[int, int], seed: int = 0, strength: float = 1.0) -> np.ndarray:
+    """The simulator's red seal multiplied over the page (its ink's opacity times ``strength``),
+    then scanned in grey."""
     bgr = cv2.cvtColor(form_image, cv2.COLOR_GRAY2BGR)
     rgb = bgr[..., ::-1].copy()
     layer = _seal_layer(SEAL_RADIUS_PX, "深圳市罗湖区政务服务数据管理局", random.Random(seed))
+    layer[..., 3] *= strength
     _multiply(rgb, layer, centre[0] - layer.shape[1] // 2, centre[1] - layer.shape[0] // 2)
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
 
@@ -45,6 +47,14 @@ def test_grey_seal_is_found_by_its_ring(form, centre):
     [seal] = find_seals(grey_stamped(form.image, centre), DPI)
     assert abs(seal.cx - centre[0]) <= 6 and abs(seal.cy - centre[1]) <= 6
     assert 0.8 * SEAL_RADIUS_PX <= seal.radius <= SEAL_RADIUS_PX
+
+
+def test_faint_seal_running_off_the_page_is_found_by_the_ring_left_on_it(form, centre):
+    """Only 0.6 of the radius below the centre is on the page: a third of the ring is off it.
+    What is on the page is judged alone (a faint ring is thick ink along only part of its length)."""
+    page = form.image[:centre[1] + int(0.4 * SEAL_RADIUS_PX)]
+    [seal] = find_seals(grey_stamped(page, centre, strength=0.55), DPI)
+    assert abs(seal.cx - centre[0]) <= 6 and abs(seal.cy - centre[1]) <= 6
 
 
 def test_no_seal_on_a_page_without_one(form):
