@@ -16,6 +16,7 @@ along its best-inked grid line.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -93,7 +94,7 @@ def detect_segments(gray: np.ndarray, *, scale: float) -> Segments:
     h_bridged = _chain(h_raw, gap=BRIDGE_PT * px, snap=snap)
     v_bridged = _chain(v_raw, gap=BRIDGE_PT * px, snap=snap)
     h_keep, v_keep = _keep_rulings(h_chains, h_bridged, v_chains, v_bridged, snap=snap,
-                                   long_len=LONG_LEN_PT * px)
+                                   long_len=LONG_LEN_PT * px, bridge=BRIDGE_PT * px)
     return Segments(tuple(s for c in h_keep for s in c), tuple(s for c in v_keep for s in c))
 
 
@@ -187,7 +188,7 @@ def _chain(pieces: list[Segment], *, gap: float, snap: float) -> list[list[Segme
 
 def _keep_rulings(h_chains: list[list[Segment]], h_bridged: list[list[Segment]],
                   v_chains: list[list[Segment]], v_bridged: list[list[Segment]], *, snap: float,
-                  long_len: float) -> tuple[list[list[Segment]], list[list[Segment]]]:
+                  long_len: float, bridge: float) -> tuple[list[list[Segment]], list[list[Segment]]]:
     """Chains that are rulings: one unbroken long piece, or both ends on an accepted perpendicular.
 
     A short chain may reach the perpendiculars through wider gaps (its bridged chain): a
@@ -202,13 +203,16 @@ def _keep_rulings(h_chains: list[list[Segment]], h_bridged: list[list[Segment]],
         # One unbroken long piece: no run of text strokes is that long.
         return max(s.length for s in chain) >= long_len
 
+    fair = long_len * COLLINEAR_SHARE
     h_keep = [c for c in h_chains if is_long(c)]
     v_keep = [c for c in v_chains if is_long(c)]
     for _ in range(2):
         v_extent = _extents(v_keep, v_reach)
-        h_keep = [c for i, c in enumerate(h_chains) if is_long(c) or _both_ends_touch(h_reach[i], v_extent, snap)]
+        h_keep = [c for i, c in enumerate(h_chains)
+                  if is_long(c) or _both_ends_touch(h_reach[i], v_extent, snap, fair=fair, bridge=bridge)]
         h_extent = _extents(h_keep, h_reach)
-        v_keep = [c for i, c in enumerate(v_chains) if is_long(c) or _both_ends_touch(v_reach[i], h_extent, snap)]
+        v_keep = [c for i, c in enumerate(v_chains)
+                  if is_long(c) or _both_ends_touch(v_reach[i], h_extent, snap, fair=fair, bridge=bridge)]
     return (_add_collinear(h_chains, h_keep, is_long, snap, long_len * COLLINEAR_SHARE),
             _add_collinear(v_chains, v_keep, is_long, snap, long_len * COLLINEAR_SHARE))
 
@@ -245,21 +249,32 @@ def _extents(kept: list[list[Segment]], reach: list[list[Segment]]) -> list[list
     return out
 
 
-def _both_ends_touch(chain: list[Segment], others: list[list[Segment]], snap: float) -> bool:
+def _both_ends_touch(chain: list[Segment], others: list[list[Segment]], snap: float, *,
+                     fair: float = math.inf, bridge: float = 0.0) -> bool:
+    """Both ends on a perpendicular; a chain at least ``fair`` long may stop short of one of
+    them by up to ``bridge`` (its stretch there too faint to survive as a piece)."""
     start, end = chain[0].start, max(s.end for s in chain)
     pos = sum(s.pos * s.length for s in chain) / max(1e-6, sum(s.length for s in chain))
-    return _touches(start, pos, others, snap) and _touches(end, pos, others, snap)
+    at_start, at_end = _touches(start, pos, others, snap), _touches(end, pos, others, snap)
+    if at_start and at_end:
+        return True
+    if end - start < fair:
+        return False
+    return ((at_start and _touches(end, pos, others, snap, beyond=bridge))
+            or (at_end and _touches(start, pos, others, snap, beyond=-bridge)))
 
 
-def _touches(at: float, pos: float, others: list[list[Segment]], snap: float) -> bool:
-    """Whether a perpendicular chain passes through the point (along=at, across=pos).
+def _touches(at: float, pos: float, others: list[list[Segment]], snap: float, beyond: float = 0.0) -> bool:
+    """Whether a perpendicular chain passes through the point (along=at, across=pos), or, with
+    ``beyond``, through the stretch from it that far on along the line (negative: backwards).
 
     A chain counts over its whole extent, gaps included: a ruling broken right at the
     junction still holds the line that ends on it.
     """
+    lo, hi = (at - snap, at + snap + beyond) if beyond >= 0 else (at - snap + beyond, at + snap)
     for chain in others:
         if chain[0].start - snap <= pos <= max(s.end for s in chain) + snap and any(
-                abs(s.pos - at) <= snap for s in chain):
+                lo <= s.pos <= hi for s in chain):
             return True
     return False
 

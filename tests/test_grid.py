@@ -144,3 +144,39 @@ def test_lone_row_whose_rulings_break_at_the_same_place_is_one_table():
     [table] = detect_tables(img, page=1, scale=72 / dpi)
     assert (table.n_rows, table.n_cols) == (1, 4)
     assert table.bbox.x0 == pytest.approx(40, abs=2) and table.bbox.x1 == pytest.approx(560, abs=2)
+
+
+def test_column_line_whose_end_faded_still_parts_the_rows_it_rules():
+    """A continuation table's column line, its top 9 pt too faint to survive (scan_typical 003_14 p5)."""
+    dpi = 200
+    k = dpi / 72
+    img = np.full((int(300 * k), int(595 * k)), 255, np.uint8)
+    xs = [int(v * k) for v in (40, 110, 184, 273, 378, 560)]
+    ys = [int(v * k) for v in (53, 73, 92, 112)]
+    for y in ys:
+        cv2.line(img, (xs[0], y), (xs[-1], y), 0, 2)
+    for x in (xs[0], xs[-1]):
+        cv2.line(img, (x, ys[0]), (x, ys[-1]), 0, 2)
+    for x in (xs[1], xs[2], xs[4]):                 # the last row is one cell from column 1 on
+        cv2.line(img, (x, ys[0]), (x, ys[2]), 0, 2)
+    cv2.line(img, (xs[3], int(62 * k)), (xs[3], ys[2]), 0, 2)
+    [table] = detect_tables(img, page=1, scale=72 / dpi)
+    assert table.n_cols == 5
+    assert table.cell_at(0, 2).bbox.x1 == pytest.approx(273, abs=2)
+    assert table.cell_at(1, 3).bbox.x0 == pytest.approx(273, abs=2)
+
+
+def test_short_stroke_near_a_ruling_is_no_column_line():
+    """A text stroke standing under a row line, as long as a glyph, stays text."""
+    dpi = 200
+    k = dpi / 72
+    img = np.full((int(300 * k), int(595 * k)), 255, np.uint8)
+    xs = [int(v * k) for v in (40, 300, 560)]
+    ys = [int(v * k) for v in (53, 73, 92)]
+    for y in ys:
+        cv2.line(img, (xs[0], y), (xs[-1], y), 0, 2)
+    for x in xs:
+        cv2.line(img, (x, ys[0]), (x, ys[-1]), 0, 2)
+    cv2.line(img, (int(150 * k), int(56 * k)), (int(150 * k), int(68 * k)), 0, 2)
+    [table] = detect_tables(img, page=1, scale=72 / dpi)
+    assert table.n_cols == 2
