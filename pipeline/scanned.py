@@ -185,6 +185,7 @@ BRACKET_IN_NUMBER = re.compile(r"(?<=\d)[)）](?=\d)")
 # Marks and letters the recogniser reads where print never has them, each with what stands there.
 MISREAD_MARKS = (
     (re.compile(r"^[:：\-](?=[\u4e00-\u9fff])"), ""),       # a colon or hyphen before the first character: dust
+    (re.compile(r"^[(（](?=[^)）]*$)"), ""),                  # a first bracket never closed: dust at the cell's edge
     (re.compile(r"(?<=。)[:：;；]"), ""),                       # no sentence starts with a colon: dust read as one
     (re.compile(r"(?<=\d)↑"), "个"),                           # 个 blurred at 150–200 dpi; no arrow is printed
     (re.compile(r"(?<![研探追深考])究成"), "完成"),              # 完 loses its hook at 150 dpi; 究成 only in 研究成果…
