@@ -325,15 +325,15 @@ def _join_split_groups(groups, snap: float, max_gap: float):
     """Join side-by-side groups ruled by the same row lines: one table whose rulings broke apart.
 
     On a badly scanned single-row table (a form's 总分 row alone on a page) every
-    horizontal ruling can break between the same columns, and the table falls
-    into pieces that touch nothing of each other.
+    horizontal ruling can break between the same columns, or at places whose pieces
+    overlap, and the table falls into pieces that touch nothing of each other.
     """
     groups = [(list(hs), list(vs)) for hs, vs in groups]
     joined = True
     while joined:
         joined = False
         for a, b in ((a, b) for a in range(len(groups)) for b in range(len(groups)) if a != b):
-            if _same_rows(groups[a], groups[b], snap) and -snap <= _x_gap(groups[a], groups[b]) <= max_gap:
+            if _same_rows(groups[a], groups[b], snap) and _x_gap(groups[a], groups[b]) <= max_gap:
                 groups[a][0].extend(groups[b][0])
                 groups[a][1].extend(groups[b][1])
                 del groups[b]
@@ -351,9 +351,12 @@ def _same_rows(a, b, snap: float) -> bool:
     return len(ya) >= 2 and len(ya) == len(yb) and all(abs(p - q) <= snap for p, q in zip(ya, yb))
 
 
-def _x_gap(left, right) -> float:
-    """Gap from the right end of ``left``'s rulings to the left end of ``right``'s (negative: overlap)."""
-    return min(s.start for s in right[0]) - max(s.end for s in left[0])
+def _x_gap(a, b) -> float:
+    """Gap between the spans of two groups' rulings, either side (negative: they overlap, a broken
+    ruling's pieces reaching past each other)."""
+    a0, a1 = min(s.start for s in a[0]), max(s.end for s in a[0])
+    b0, b1 = min(s.start for s in b[0]), max(s.end for s in b[0])
+    return max(b0 - a1, a0 - b1)
 
 
 def _group_box(group: tuple[list[Segment], list[Segment]]) -> tuple[float, float, float, float]:

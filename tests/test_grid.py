@@ -180,3 +180,21 @@ def test_short_stroke_near_a_ruling_is_no_column_line():
     cv2.line(img, (int(150 * k), int(56 * k)), (int(150 * k), int(68 * k)), 0, 2)
     [table] = detect_tables(img, page=1, scale=72 / dpi)
     assert table.n_cols == 2
+
+
+def test_lone_row_whose_rulings_break_at_different_places_is_one_table():
+    """The same row with its top ruling broken at 300 pt and its bottom one at 380 pt: the
+    left and right pieces overlap, and each side is ruled by the same two row lines."""
+    dpi = 200
+    k = dpi / 72
+    img = np.full((int(842 * k), int(595 * k)), 255, np.uint8)
+    xs = [int(v * k) for v in (40, 420, 500, 560)]
+    y0, y1 = int(60 * k), int(80 * k)
+    for y, gap in ((y0, 300), (y1, 380)):
+        cv2.line(img, (xs[0], y), (int(gap * k), y), 0, 2)
+        cv2.line(img, (int((gap + 6) * k), y), (xs[-1], y), 0, 2)
+    for x in xs:
+        cv2.line(img, (x, y0), (x, y1), 0, 2)
+    [table] = detect_tables(img, page=1, scale=72 / dpi)
+    assert (table.n_rows, table.n_cols) == (1, 3)
+    assert table.bbox.x0 == pytest.approx(40, abs=2) and table.bbox.x1 == pytest.approx(560, abs=2)
