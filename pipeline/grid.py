@@ -203,7 +203,7 @@ def _keep_rulings(h_chains: list[list[Segment]], h_bridged: list[list[Segment]],
         # One unbroken long piece: no run of text strokes is that long.
         return max(s.length for s in chain) >= long_len
 
-    fair = long_len * COLLINEAR_SHARE
+    fair = long_len * COLLINEAR_SHARE     # no text stroke is this long either
     h_keep = [c for c in h_chains if is_long(c)]
     v_keep = [c for c in v_chains if is_long(c)]
     for _ in range(2):
@@ -213,8 +213,8 @@ def _keep_rulings(h_chains: list[list[Segment]], h_bridged: list[list[Segment]],
         h_extent = _extents(h_keep, h_reach)
         v_keep = [c for i, c in enumerate(v_chains)
                   if is_long(c) or _both_ends_touch(v_reach[i], h_extent, snap, fair=fair, bridge=bridge)]
-    return (_add_collinear(h_chains, h_keep, is_long, snap, long_len * COLLINEAR_SHARE),
-            _add_collinear(v_chains, v_keep, is_long, snap, long_len * COLLINEAR_SHARE))
+    return (_add_collinear(h_chains, h_keep, is_long, snap, fair),
+            _add_collinear(v_chains, v_keep, is_long, snap, fair))
 
 
 def _add_collinear(chains, kept, is_long, snap: float, min_len: float) -> list[list[Segment]]:

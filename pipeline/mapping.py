@@ -460,9 +460,10 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
     form.level1_weights = levels.weights()
 
 
-def _spells_level1(rc: RowCell | None) -> bool:  # the three level-1 names are two or more apart
-    """A level-1 label read whole, its points (if printed) read as a number: the points are
-    then checked against the level's weights (validate's level1_weight_sum)."""
+def _spells_level1(rc: RowCell | None) -> bool:
+    """A level-1 label read whole (the three are two characters or more apart), its points (if
+    printed) read as a number: the points are then checked against the level's weights
+    (validate's level1_weight_sum)."""
     text = normalize_text(rc.text) if rc is not None else None
     name, points = _split_points(text)
     return name in LEVEL1_NAMES and (points is not None or text == name)
