@@ -42,6 +42,7 @@ UNREADABLE_MARK = re.compile(r"^#+$")
 NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 DECIMAL_COMMA = re.compile(r"[,，](\d{1,2})(?=[%％分元]?$)")
 NUMBER_INSIDE = re.compile(r"\d+(?:\.\d+)?")
+STRAY_SIGN = re.compile(r"^\s*[-－–—](?=\s*\d)")
 POINTS = re.compile(r"^(.*?)[(（]\s*([\dOoCDlIS.]+)\s*分")
 POINTS_OPENING_LOST = re.compile(r"^(.*?)(\d+(?:\.\d+)?)\s*分\s*[)）]$")   # '产出指标50分)': the '(' faded
 OCR_DIGITS = str.maketrans("OoCDlIS", "0000115")   # inside '(…分)' only digits are printed
@@ -90,11 +91,16 @@ class FieldReader:
         self.note(path, rc)
         return normalize_text(rc.text if text is None else text) if rc is not None else None
 
-    def number(self, path: str, rc: RowCell | None, text: str | None = None) -> float | None:
+    def number(self, path: str, rc: RowCell | None, text: str | None = None, *,
+               points: bool = False) -> float | None:
+        """``points``: a weight or score read from a scan, never negative; a sign before it is a
+        seal's or a ruling's stroke."""
         self.note(path, rc)
         if rc is None:
             return None
         text = rc.text if text is None else text
+        if points:
+            text = STRAY_SIGN.sub("", text)
         value, readable = parse_number(text)
         if readable:
             return value
@@ -435,8 +441,8 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
     data_rows = body if total_at is None else body[:total_at]
     if total_at is not None:
         total_cells = _cells_by_column(body[total_at], columns)
-        form.total = Total(weight=reader.number("total.weight", total_cells.get("weight")),
-                           score=reader.number("total.score", total_cells.get("score")))
+        form.total = Total(weight=reader.number("total.weight", total_cells.get("weight"), points=ocr),
+                           score=reader.number("total.score", total_cells.get("score"), points=ocr))
         if ocr and form.total.weight is None:
             # every form prints its total weight; on a scan its absence is a cell not read, not an empty one
             reader.unreadable.setdefault("total.weight", "总分行未读到分值")
@@ -453,8 +459,8 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
             name=reader.text(f"{path}.name", cells.get("name")),
             target=reader.text(f"{path}.target", cells.get("target")),
             actual=reader.text(f"{path}.actual", cells.get("actual")),
-            weight=reader.number(f"{path}.weight", cells.get("weight")),
-            score=reader.number(f"{path}.score", cells.get("score")),
+            weight=reader.number(f"{path}.weight", cells.get("weight"), points=ocr),
+            score=reader.number(f"{path}.score", cells.get("score"), points=ocr),
             deviation=reader.text(f"{path}.deviation", cells.get("deviation")),
         ))
     form.level1_weights = levels.weights()

@@ -204,6 +204,19 @@ def test_a_doubtful_level_label_spelled_out_whole_is_no_doubt(printed, level2, f
     assert {path.split(".")[1] for path in mapped.unreadable if path.startswith("indicators[0].")} == flagged
 
 
+@pytest.mark.parametrize("source, weight", [("ocr", 12.5), ("text_layer", -12.5)])
+def test_a_sign_before_points_read_from_a_scan_is_a_stray_stroke(source, weight):
+    header = [list(r) for r in HEADER_B]
+    header[10][5] = "-12.5"
+    pages = two_page_form()
+    pages[0].tables = [make_table(1, header)]
+    for page in pages:
+        page.source = source
+    mapped = map_form(split_forms(pages).forms[0])
+    assert mapped.form.indicators[0].weight == weight
+    assert mapped.form.indicators[0].score == 12.5
+
+
 @pytest.mark.parametrize("unreadable", [("实际完成值", "分值"), ("偏差原因分析及改进措施",)])
 def test_columns_whose_header_a_seal_covers_are_named_by_their_order(unreadable):
     header = [list(r) for r in HEADER_B]
