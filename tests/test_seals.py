@@ -123,3 +123,14 @@ def test_only_seal_toned_strokes_are_cut_off_print():
     assert off[18:21, 50:70].all()
     assert not off[18:21, 0:30].any()
     assert not off[15:25, 30:40].any()
+
+
+def test_light_print_stroke_crossing_the_ring_stays(form, centre):
+    """A thin print stroke at 200 dpi (a '1') is light; under the ring it is darker than the ring
+    alone, if not by much: it stays where the ring is lifted around it."""
+    page = np.maximum(form.image, 100)                     # grey print, as scanned
+    x = centre[0] - SEAL_RADIUS_PX + 6                     # along the ring's left side
+    y0, y1 = centre[1] - 30, centre[1] + 30
+    page[y0:y1, x - 1:x + 2] = 180
+    erased, _ = erase_seals(grey_stamped(page, centre), DPI)
+    assert (erased[y0:y1, x - 1:x + 2] < 200).mean() > 0.8
