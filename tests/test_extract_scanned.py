@@ -86,7 +86,7 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("完成)", "完成)"),                                 # nothing opened: left alone
     ("平台建设。:我局积极落实", "平台建设。我局积极落实"),  # dust after a full stop read as a colon
     ("减少。改进借施:往后", "减少。改进措施:往后"),
-    ("不通用", "不适用"), ("不造用", "不适用"), ("无编差", "无偏差"), ("无偏星", "无偏差"), ("毛偏差", "无偏差"), ("免偏差", "无偏差"),  # placeholders
+    ("不通用", "不适用"), ("不造用", "不适用"), ("无编差", "无偏差"), ("无偏星", "无偏差"), ("毛偏差", "无偏差"), ("免偏差", "无偏差"), ("本适用", "不适用"),  # placeholders
     ("系统不通用", "系统不通用"),                       # ... only as a whole cell
     ("DA移动办公系统", "OA移动办公系统"), ("移动OA和", "移动OA和"), ("DNA检测", "DNA检测"),  # OA's O read as D
 ])
