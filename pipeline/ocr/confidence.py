@@ -67,15 +67,11 @@ def weakest_character_decoder(original: Any, reading: Callable[[str], str] = nfk
                 probs = list(text_prob[batch][kept])
                 text = result[0]
                 if lexicon is not None and preds is not None:
-                    text, overruled = lexicon.choose(self._readings(preds[batch], text_index[batch],
-                                                                 text_prob[batch], kept))
+                    text, overruled = lexicon.choose(char_readings(preds[batch], text_index[batch],
+                                                                   text_prob[batch], kept, self.character, reading))
                     probs += overruled
                 rescored.append((text, float(min(probs)) if probs else 0.0, *result[2:]))
             return rescored
-
-        def _readings(self, step_probs: np.ndarray, indices: np.ndarray, probs: np.ndarray,
-                      kept: np.ndarray) -> list[CharReading]:
-            return char_readings(step_probs, indices, probs, kept, self.character, reading)
 
     decoder = WeakestCharacterDecode.__new__(WeakestCharacterDecode)
     decoder.__dict__.update(original.__dict__)      # same dictionary and settings as the one replaced
