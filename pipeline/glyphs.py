@@ -17,6 +17,9 @@ READ_AS_COMPARATOR = set(">＞》〉›<＜《〈‹≥≤≧≦⩾⩽Vv")
 CHEVRON_OFFSET = 0.22      # middle rows' ink must sit this far (share of width) beyond the outer rows'
 MIN_CHEVRON_RATIO = 0.6    # width / height of a comparator's chevron; digits are narrower
 FUSED_BAR_INK_RATIO = 1.3  # lower-half / upper-half ink of a chevron with its bar fused in
+BAR_ROW_INK = 0.7          # a row of either bar of ≧: inked over this share of the glyph's width
+BAR_GAP_INK = 0.5          # a row between the bars of ≧: inked over at most this share
+BAR_GAP_SHARE = 0.2        # the rows between the two bars of ≧, as a share of the glyph's height
 
 
 def first_glyph(mask: np.ndarray) -> np.ndarray | None:
@@ -26,13 +29,17 @@ def first_glyph(mask: np.ndarray) -> np.ndarray | None:
 
 
 def comparator_of(glyph: np.ndarray, line_height: int) -> str | None:
-    """'>=', '<=', '>' or '<' when the glyph is a comparator, else None."""
+    """'>=', '<=', '>' or '<' when the glyph is a comparator ('>==', '<==' for ≧ ≦), else None."""
     if glyph is None or glyph.shape[0] < 0.45 * line_height:
         return None
     fused = _fused_bar_comparator(glyph)
     if fused:
         return fused
-    chevron, bar_rows = _split_bar_rows(glyph)
+    double_top = _double_bar_top(glyph)
+    if double_top is not None:
+        chevron, bar_rows = glyph[:double_top], True
+    else:
+        chevron, bar_rows = _split_bar_rows(glyph)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(chevron.astype(np.uint8), connectivity=8)
     order = sorted(range(1, n), key=lambda i: -stats[i][4])
     if not order:
@@ -48,6 +55,8 @@ def comparator_of(glyph: np.ndarray, line_height: int) -> str | None:
     bars = [p for p in parts[1:] if _is_bar_below(p, main)]
     if len(parts) - 1 != len(bars):
         return None                         # other marks: a symbol we do not know
+    if double_top is not None or _two_stacked(bars):
+        return direction + "=="
     return direction + ("=" if bars or bar_rows else "")
 
 
@@ -86,6 +95,31 @@ def _split_bar_rows(glyph: np.ndarray) -> tuple[np.ndarray, bool]:
     return glyph[:cut], True
 
 
+def _double_bar_top(glyph: np.ndarray) -> int | None:
+    """The first row of the upper of two bars under a chevron (≧, ≦), else None.
+
+    Bars are runs of solid rows (nearly the glyph's width) in the lower part,
+    apart by rows with little ink: a coarse scan blurs them to a faint gap.
+    A bar's blurred edge is no gap, so one bar is never taken for two.
+    """
+    h, w = glyph.shape
+    ink = glyph.sum(axis=1)
+    solid, clear = ink >= BAR_ROW_INK * w, ink <= BAR_GAP_INK * w
+    max_gap = max(2, round(BAR_GAP_SHARE * h))
+    bars, top, gap = 0, None, 0
+    for index in range(h - 1, int(h * 0.55), -1):
+        if solid[index]:
+            bars += top is None or gap > 0
+            top, gap = index, 0
+        elif top is None:
+            continue                # a blurred bar's ragged lowest row
+        elif clear[index] and gap < max_gap:
+            gap += 1
+        else:
+            break
+    return top if bars >= 2 else None
+
+
 def _chevron_direction(ink: np.ndarray) -> str | None:
     h, w = ink.shape
     thirds = [ink[: h // 3], ink[h // 3: 2 * h // 3], ink[2 * h // 3:]]
@@ -119,6 +153,12 @@ def _arm_ends_at(ink: np.ndarray, *, left: bool) -> bool:
     return True
 
 
+def _two_stacked(bars: list) -> bool:
+    """Two bars (component stats) one under the other, apart: a sharp ≧ (one bar broken in two lies level)."""
+    ordered = sorted(bars, key=lambda part: part[1])
+    return any(lower[1] >= upper[1] + upper[3] for upper, lower in zip(ordered, ordered[1:]))
+
+
 def _is_bar_below(part, main) -> bool:
     """A thin stroke under the chevron, level or slanted (some fonts print ≥ as ⩾)."""
     x, y, w, h, area = (int(v) for v in part[:5])
@@ -127,7 +167,7 @@ def _is_bar_below(part, main) -> bool:
     return y >= my + 0.4 * mh and w >= 0.5 * mw and thickness <= 0.2 * mh
 
 
-SYMBOL = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
+SYMBOL = {">==": "≧", "<==": "≦", ">=": "≥", "<=": "≤", ">": ">", "<": "<"}
 
 
 def restore_comparator(text: str, line_mask: np.ndarray) -> str:
@@ -157,6 +197,74 @@ def restore_comparator(text: str, line_mask: np.ndarray) -> str:
     return "".join(chars)
 
 
+COLON_LIKE = {":": ";", "：": "；", ";": ";", "；": "；"}
+MARK_DOT_SHARE = 0.35        # each dot of a colon or semicolon is at most this share of the line's height
+COMMA_TALLER_PX = 1.5         # a semicolon's comma stands this much taller than its dot ...
+COMMA_HEAVIER = 1.35         # ... and holds this much more ink
+
+
+def restore_colon_marks(text: str, line_mask: np.ndarray) -> str:
+    """Colons and semicolons checked against the line's two-mark glyphs.
+
+    A colon-like mark ending a line where the last glyph is no pair of marks
+    was made up by the recogniser (it writes one after a line's last character
+    now and then): it goes. A semicolon read as a colon comes back where the
+    lower mark is a comma, taller and heavier than the dot above (on a 200-dpi
+    scan the recogniser reads the small comma as a dot). The two-mark glyphs
+    are matched to the colon-like characters left to right, only when their
+    numbers agree; the width is kept. Never the other way: a small comma can
+    blur into a dot, so a dot proves no colon.
+    """
+    if len(text) > 1 and text[-1] in COLON_LIKE and not _ends_in_two_marks(line_mask):
+        text = text[:-1]
+    at = [i for i, char in enumerate(text) if char in COLON_LIKE]
+    if not at:
+        return text
+    marks = _two_mark_glyphs(line_mask, _ink_height(line_mask))
+    if len(marks) != len(at):
+        return text
+    chars = list(text)
+    for index, (upper, lower) in zip(at, marks):
+        if lower[3] - upper[3] >= COMMA_TALLER_PX and lower[4] >= COMMA_HEAVIER * upper[4]:
+            chars[index] = COLON_LIKE[chars[index]]
+    return "".join(chars)
+
+
+def _ends_in_two_marks(mask: np.ndarray) -> bool:
+    runs = _column_runs(mask)
+    return bool(runs) and len(_two_mark_glyphs(runs[-1], _ink_height(mask))) == 1
+
+
+def _two_mark_glyphs(mask: np.ndarray, height: int) -> list[np.ndarray]:
+    """The (x, y, w, h, area) stats of the upper and lower mark, for every narrow glyph made
+    of two small marks one above the other (':', ';', and their full-width forms)."""
+    found = []
+    for piece in _column_runs(mask):
+        if piece.shape[1] > MARK_DOT_SHARE * height:
+            continue
+        n, _, stats, _ = cv2.connectedComponentsWithStats(piece.astype(np.uint8), connectivity=8)
+        parts = sorted((stats[i] for i in range(1, n)), key=lambda part: part[1])
+        if len(parts) != 2 or any(part[3] > MARK_DOT_SHARE * height for part in parts):
+            continue
+        upper, lower = parts
+        if lower[1] >= upper[1] + upper[3]:            # one above the other, apart
+            found.append(np.array([upper, lower]))
+    return found
+
+
+def _column_runs(mask: np.ndarray) -> list[np.ndarray]:
+    """Every ink run between clear columns, untrimmed (rows keep the line's frame)."""
+    cols = mask.any(axis=0)
+    runs, start = [], None
+    for x, inked in enumerate(list(cols) + [False]):
+        if inked and start is None:
+            start = x
+        elif not inked and start is not None:
+            runs.append(mask[:, start:x])
+            start = None
+    return runs
+
+
 BARE_COMPARATORS = set(">＞》〉›<＜《〈‹")
 
 
@@ -176,16 +284,10 @@ def comparator_doubtful(text: str, line_mask: np.ndarray) -> bool:
 
 def glyphs_of(mask: np.ndarray) -> list[np.ndarray]:
     """Every ink run between clear columns, trimmed to its rows, left to right."""
-    cols = mask.any(axis=0)
-    out, start = [], None
-    for x, inked in enumerate(list(cols) + [False]):
-        if inked and start is None:
-            start = x
-        elif not inked and start is not None:
-            piece = mask[:, start:x]
-            rows = np.flatnonzero(piece.any(axis=1))
-            out.append(piece[rows[0]:rows[-1] + 1])
-            start = None
+    out = []
+    for piece in _column_runs(mask):
+        rows = np.flatnonzero(piece.any(axis=1))
+        out.append(piece[rows[0]:rows[-1] + 1])
     return out
 
 
@@ -222,29 +324,49 @@ def is_lone_slash(mask: np.ndarray, text_height: float) -> bool:
     return bool(slanted and straight and thin)
 
 
-FULL_STOP_LOOKALIKES = set("0oO°α■●•")      # the filled ones: a ring blurred shut
+FULL_STOP_LOOKALIKES = set("0oO°α■●•1口四")  # the filled ones: a ring blurred shut; 1 口 四 on coarse scans
 LONE_FULL_STOP_SHARE = 0.55
+RING_MIN_SHARE = 0.22     # a '。' stands at least this share of its line's height (a comma's head less)
+RING_MIN_FILL = 0.6       # ... and its blurred ring fills its box this much (a 、 stroke about half)
 
 
 def restore_full_stop(text: str, line_mask: np.ndarray, text_height: float | None = None) -> str:
-    """A trailing '。' read as '0'/'o' (or '■' blurred shut): the last glyph is a small ring sitting low after CJK text.
+    """A trailing '。' read as '0'/'o' (or '■', '1', '四' on a coarse scan), or dropped: the last glyph is
+    a small ring sitting low after CJK text.
 
     A '。' wrapped onto a line of its own is told by its size against the
     page's text height (a digit 0 stands about 0.8 of it, a '。' under half).
+    One the recogniser dropped (150-dpi scans) is put back only where the last
+    glyph is round and filled like a blurred ring, not a comma's or 、's stroke
+    (any small low mark would take a seal's remains at a cell's end for one).
     """
     if text in FULL_STOP_LOOKALIKES and text_height:
         return "。" if _ink_height(line_mask) <= LONE_FULL_STOP_SHARE * text_height else text
-    if len(text) < 2 or text[-1] not in FULL_STOP_LOOKALIKES or not is_chinese(text[-2]):
-        return text
-    cols = line_mask.any(axis=0)
-    if not cols.any():
-        return text
-    end = len(cols) - int(np.argmax(cols[::-1]))
-    start = end
-    while start > 0 and cols[start - 1]:
-        start -= 1
-    rows = np.flatnonzero(line_mask[:, start:end].any(axis=1))
+    if len(text) >= 2 and text[-1] in FULL_STOP_LOOKALIKES and is_chinese(text[-2]):
+        return text[:-1] + "。" if _small_and_low(_last_run(line_mask), line_mask) else text
+    if text and is_chinese(text[-1]) and _is_ring(_last_run(line_mask), line_mask):
+        return text + "。"
+    return text
+
+
+def _last_run(mask: np.ndarray) -> np.ndarray:
+    runs = _column_runs(mask)
+    return runs[-1] if runs else mask
+
+
+def _small_and_low(run: np.ndarray, line_mask: np.ndarray) -> bool:
+    """Ink of a column run (rows in the line's frame) no taller than half the line, in its lower part."""
+    rows = np.flatnonzero(run.any(axis=1))
+    if not rows.size:
+        return False
     height = _ink_height(line_mask)
-    small = (rows[-1] - rows[0] + 1) <= 0.55 * height
-    low = rows[0] >= 0.35 * height
-    return text[:-1] + "。" if small and low else text
+    return (rows[-1] - rows[0] + 1) <= 0.55 * height and rows[0] >= 0.35 * height
+
+
+def _is_ring(run: np.ndarray, line_mask: np.ndarray) -> bool:
+    if not _small_and_low(run, line_mask):
+        return False
+    rows = np.flatnonzero(run.any(axis=1))
+    h, w = rows[-1] - rows[0] + 1, run.shape[1]
+    fill = run.sum() / float(h * w)
+    return h >= RING_MIN_SHARE * _ink_height(line_mask) and 0.7 <= w / h <= 1.4 and fill >= RING_MIN_FILL

@@ -186,7 +186,9 @@ BRACKET_IN_NUMBER = re.compile(r"(?<=\d)[)）](?=\d)")
 MISREAD_MARKS = (
     (re.compile(r"^[:：\-](?=[\u4e00-\u9fff])"), ""),       # a colon or hyphen before the first character: dust
     (re.compile(r"^[(（](?=[^)）]*$)"), ""),                  # a first bracket never closed: dust at the cell's edge
-    (re.compile(r"(?<=。)[:：;；]"), ""),                       # no sentence starts with a colon: dust read as one
+    (re.compile(r"(?<=[。，,、])[:：;；]|[:：;；](?=[。，,、])"), ""),  # beside another mark: dust read as a colon
+    (re.compile(r"(?<=[\u4e00-\u9fff])\.$"), "。"),                   # no text ends '字.': a full stop lost its ring
+    (re.compile(r"(?:^|(?<=[。；;：:]))(\d)[,，](?=[\u4e00-\u9fff])"), r"\1."),  # a list item's number ('1.保障')
     (re.compile(r"(?<=\d)↑"), "个"),                           # 个 blurred at 150–200 dpi; no arrow is printed
     (re.compile(r"(?<![研探追深考])究成"), "完成"),              # 完 loses its hook at 150 dpi; 究成 only in 研究成果…
     (re.compile(r"(?<=[\u4e00-\u9fff])[\[\]|](?=[\u4e00-\u9fff])"), ""),  # between characters: a ruling's remains

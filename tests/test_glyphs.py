@@ -28,6 +28,8 @@ def line_mask(text: str, font: Path, size: int = 40) -> np.ndarray:
     ("≥95%", "95%", "≥95%"),        # the recogniser dropped the comparator
     ("≥12", ">12", "≥12"),          # ... or read it as '>'
     ("≤5", "5", "≤5"),
+    ("≧90%", "≥90%", "≧90%"),      # two bars: the recogniser's dictionary has no ≧
+    ("≦3", "≤3", "≦3"),
     (">3", ">3", ">3"),
     ("95%", "95%", "95%"),          # nothing to restore
     ("2021年", "2021年", "2021年"),  # a 2 is no chevron
@@ -44,6 +46,18 @@ def test_glyph_geometry_helpers():
     assert glyph_count(mask) == 3
     assert comparator_of(first_glyph(mask), mask.shape[0]) == ">="
     assert comparator_of(first_glyph(line_mask("8", font)), mask.shape[0]) is None
+
+
+@pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
+def test_double_bar_blurred_into_one_band_is_still_two_bars(font):
+    """A coarse scan blurs the bars of ≧ into one band with a faint row between; one bar stays one."""
+    import cv2
+
+    def scanned(text):
+        mask = line_mask(text, font, size=16).astype(np.uint8)
+        return cv2.GaussianBlur(mask * 255.0, (0, 0), 0.6) > 100
+    assert restore_comparator("≥90%", scanned("≧90%")) == "≧90%"
+    assert restore_comparator("≥90%", scanned("≥90%")) == "≥90%"
 
 
 def glyph_mask(text: str, font: Path, size: int = 40) -> np.ndarray:
@@ -75,6 +89,10 @@ def test_a_fattened_slash_is_still_a_slash(font, text, slash):
     ("易用性。", "易用性α", "易用性。"),
     ("未实施。", "未实施■", "未实施。"),     # blurred shut on a coarse scan
     ("达到100", "达到100", "达到100"),       # a full-height 0 stays a digit
+    ("友好性。", "友好性四", "友好性。"),
+    ("指标目标。", "指标目标1", "指标目标。"),
+    ("第1", "第1", "第1"),                   # a full-height 1 stays a digit
+    ("窗口", "窗口", "窗口"),
     ("用户□", "用户■", "用户■"),             # a full-height box is no full stop
 ])
 def test_trailing_full_stop(font, printed, read, expected):
@@ -127,3 +145,55 @@ def test_full_stop_wrapped_onto_a_line_of_its_own(font, printed, read, expected)
     from pipeline.glyphs import restore_full_stop
     text_height = line_mask("项目", font).shape[0]
     assert restore_full_stop(read, line_mask(printed, font), text_height) == expected
+
+
+@pytest.mark.parametrize("font", ALL_FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("printed", ["建设；做好", "名称：当年", "标签;≥50篇:≥4场", "比例：95%；", "时间:2023年"])
+def test_a_reading_is_never_made_a_colon_or_a_wrong_semicolon(font, printed):
+    from pipeline.glyphs import restore_colon_marks
+    as_colons = printed.replace("；", "：").replace(";", ":")
+    for mask in (line_mask(printed, font), blurred_line_mask(printed, font)):
+        assert restore_colon_marks(printed, mask) == printed
+        assert restore_colon_marks(as_colons, mask) in (printed, as_colons)
+
+
+@pytest.mark.parametrize("size", [32, 40])
+@pytest.mark.parametrize("printed", ["建设；做好", "比例：95%；", "1.构建平台；搭建"])
+def test_semicolon_read_as_colon_in_song(size, printed):
+    """Forms print in a Song face (uming here): its semicolon's comma is taller and heavier than the dot."""
+    from pipeline.glyphs import restore_colon_marks
+    font = Path("/usr/share/fonts/truetype/arphic/uming.ttc")
+    if not font.exists():
+        pytest.skip("uming missing: run scripts/setup.sh")
+    assert restore_colon_marks(printed.replace("；", "："), line_mask(printed, font, size)) == printed
+    assert restore_colon_marks(printed.replace("；", "："), blurred_line_mask(printed, font, size)) == printed
+
+
+def test_semicolons_left_alone_when_the_marks_do_not_match_the_reading():
+    from pipeline.glyphs import restore_colon_marks
+    mask = line_mask("建设；做好；", FONTS[0])
+    assert restore_colon_marks("建设：做好", mask) == "建设：做好"     # one mark read, two printed
+
+
+@pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("printed, read, expected", [
+    ("下一步将", "下一步将:", "下一步将"),           # made up after a line's last character
+    ("本年度", "本年度；", "本年度"),
+    ("项目名称：", "项目名称：", "项目名称："),      # printed: kept
+    ("管理；", "管理；", "管理；"),
+])
+def test_colon_like_mark_ending_a_line(font, printed, read, expected):
+    from pipeline.glyphs import restore_colon_marks
+    assert restore_colon_marks(read, line_mask(printed, font)) == expected
+
+
+@pytest.mark.parametrize("font", FONTS[:2], ids=lambda p: p.stem)
+@pytest.mark.parametrize("printed, read, expected", [
+    ("竣工验收。", "竣工验收", "竣工验收。"),     # a blurred-shut ring the recogniser dropped
+    ("竣工验收", "竣工验收", "竣工验收"),
+    ("智慧城市建设中心", "智慧城市建设中心", "智慧城市建设中心"),
+])
+def test_dropped_full_stop_on_a_coarse_scan(font, printed, read, expected):
+    from pipeline.glyphs import restore_full_stop
+    assert restore_full_stop(read, blurred_line_mask(printed, font, size=24), 20) == expected
+
