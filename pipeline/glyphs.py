@@ -3,8 +3,10 @@
 PP-OCR reads the comparator in front of a number (``≥95%``, ``⩾12``) as
 ``>``, ``》`` or drops it, which turns a target into another measure without
 lowering the confidence.  The first glyph of a line is checked here by its
-shape instead: a chevron (``>``/``<``) with one or two bars under it is
-``≥``/``≤``, a bare chevron is ``>``/``<``.
+shape instead: a chevron (``>``/``<``) with a bar under it is ``≥``/``≤``,
+with two ``≧``/``≦``, a bare chevron is ``>``/``<``. Punctuation the same way:
+a colon whose lower mark is a comma is a semicolon, a line-ending colon with no
+pair of marks was made up, a small low ring ending a line is a full stop.
 """
 from __future__ import annotations
 

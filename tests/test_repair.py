@@ -5,9 +5,9 @@ import json
 
 import pytest
 
+from pipeline.paths import shared_dir
 from pipeline.record import Form
 from pipeline.repair import repair_weights
-from pipeline.paths import shared_dir
 
 TRUTH_FORMS = [Form.model_validate(form)
                for path in sorted((shared_dir() / "truth").glob("*.json"))
