@@ -203,22 +203,26 @@ COLON_LIKE = {":": ";", "：": "；", ";": ";", "；": "；"}
 MARK_DOT_SHARE = 0.35        # each dot of a colon or semicolon is at most this share of the line's height
 COMMA_TALLER_PX = 1.5         # a semicolon's comma stands this much taller than its dot ...
 COMMA_HEAVIER = 1.35         # ... and holds this much more ink
+MIN_LOWER_INK = 0.6          # a colon's lower dot holds about the upper's ink (a speck under a stroke less)
 
 
 def restore_colon_marks(text: str, line_mask: np.ndarray) -> str:
     """Colons and semicolons checked against the line's two-mark glyphs.
 
-    A colon-like mark ending a line where the last glyph is no pair of marks
-    was made up by the recogniser (it writes one after a line's last character
-    now and then): it goes. A semicolon read as a colon comes back where the
+    A colon-like mark ending or starting a line where that glyph is no pair of
+    marks was made up by the recogniser (it writes one beside a line's first or
+    last character now and then): it goes. A semicolon read as a colon comes back where the
     lower mark is a comma, taller and heavier than the dot above (on a 200-dpi
     scan the recogniser reads the small comma as a dot). The two-mark glyphs
     are matched to the colon-like characters left to right, only when their
     numbers agree; the width is kept. Never the other way: a small comma can
     blur into a dot, so a dot proves no colon.
     """
-    if len(text) > 1 and text[-1] in COLON_LIKE and not _ends_in_two_marks(line_mask):
+    runs = _column_runs(line_mask)
+    if len(text) > 1 and text[-1] in COLON_LIKE and not _is_two_marks(runs[-1:], line_mask):
         text = text[:-1]
+    if len(text) > 1 and text[0] in COLON_LIKE and not _is_two_marks(runs[:1], line_mask):
+        text = text[1:]
     at = [i for i, char in enumerate(text) if char in COLON_LIKE]
     if not at:
         return text
@@ -232,9 +236,8 @@ def restore_colon_marks(text: str, line_mask: np.ndarray) -> str:
     return "".join(chars)
 
 
-def _ends_in_two_marks(mask: np.ndarray) -> bool:
-    runs = _column_runs(mask)
-    return bool(runs) and len(_two_mark_glyphs(runs[-1], _ink_height(mask))) == 1
+def _is_two_marks(runs: list[np.ndarray], line_mask: np.ndarray) -> bool:
+    return bool(runs) and len(_two_mark_glyphs(runs[0], _ink_height(line_mask))) == 1
 
 
 def _two_mark_glyphs(mask: np.ndarray, height: int) -> list[np.ndarray]:
@@ -246,12 +249,18 @@ def _two_mark_glyphs(mask: np.ndarray, height: int) -> list[np.ndarray]:
             continue
         n, _, stats, _ = cv2.connectedComponentsWithStats(piece.astype(np.uint8), connectivity=8)
         parts = sorted((stats[i] for i in range(1, n)), key=lambda part: part[1])
-        if len(parts) != 2 or any(part[3] > MARK_DOT_SHARE * height for part in parts):
+        if len(parts) != 2 or not all(_dot_or_comma(part, height) for part in parts):
             continue
         upper, lower = parts
-        if lower[1] >= upper[1] + upper[3]:            # one above the other, apart
+        if lower[1] >= upper[1] + upper[3] and lower[4] >= MIN_LOWER_INK * upper[4]:   # stacked, apart
             found.append(np.array([upper, lower]))
     return found
+
+
+def _dot_or_comma(part, height: int) -> bool:
+    """A mark's stats: small, and not a sliver (a ruling's remains read as ';' are one pixel wide)."""
+    width, tall = int(part[2]), int(part[3])
+    return tall <= MARK_DOT_SHARE * height and width >= 2 and width >= 0.3 * tall
 
 
 def _column_runs(mask: np.ndarray) -> list[np.ndarray]:

@@ -5,7 +5,9 @@ A scan's seal or dust adds a point or a zero to a weight (15 read as 1.5, 20 as
 into its level-1 group's points (产出指标 50分) and into the 总分 row. When both
 sums miss by the same amount, and exactly one weight of the group, multiplied
 by 10, 1/10 or 1/100, makes both hold, that weight was misread and takes the
-value the sums call for. The repair is reported as a warning on the form.
+value the sums call for. A form that prints no level-1 points has the 总分 row
+alone: there the one weight must be the only one of the whole form that fits.
+The repair is reported as a warning on the form.
 
 Only forms read by OCR are repaired: a text layer reads what was printed, and a
 printed form that does not add up is reported as it is.
@@ -28,20 +30,29 @@ def repair_weights(form: Form, unreadable: set[str] | dict[str, str]) -> list[Is
     if abs(form_gap) < EPSILON:
         return []
     issues = []
-    for level1, points in form.level1_weights.items():
-        members = [i for i, row in enumerate(form.indicators) if row.level1 == level1]
-        if points is None or f"level1_weights.{level1}" in unreadable or any(weights[i] is None for i in members):
-            continue
-        gap = points - sum(weights[i] for i in members)
-        if abs(gap - form_gap) > EPSILON:
-            continue
+    for members in _groups_missing(form, weights, form_gap, unreadable):
         fixes = [(i, value) for i in members for value in _rescaled(weights[i])
-                 if abs(value - weights[i] - gap) < EPSILON]
+                 if abs(value - weights[i] - form_gap) < EPSILON]
         if len(fixes) == 1:
             index, value = fixes[0]
             issues.append(_repaired(index, weights[index], value))
             form.indicators[index].weight = value
     return issues
+
+
+def _groups_missing(form: Form, weights: list, form_gap: float, unreadable) -> list[list[int]]:
+    """The indicator groups whose sum misses by the form's gap: the level-1 groups whose printed points
+    say so, or every indicator where the form prints no level-1 points (then the 总分 row alone)."""
+    if not any(points is not None for points in form.level1_weights.values()):
+        return [] if None in weights else [list(range(len(weights)))]
+    groups = []
+    for level1, points in form.level1_weights.items():
+        members = [i for i, row in enumerate(form.indicators) if row.level1 == level1]
+        if points is None or f"level1_weights.{level1}" in unreadable or any(weights[i] is None for i in members):
+            continue
+        if abs(points - sum(weights[i] for i in members) - form_gap) < EPSILON:
+            groups.append(members)
+    return groups
 
 
 def _rescaled(weight: float) -> list[float]:

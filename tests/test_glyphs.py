@@ -179,10 +179,12 @@ def test_semicolons_left_alone_when_the_marks_do_not_match_the_reading():
 @pytest.mark.parametrize("printed, read, expected", [
     ("下一步将", "下一步将:", "下一步将"),           # made up after a line's last character
     ("本年度", "本年度；", "本年度"),
+    ("未能完成。", ";未能完成。", "未能完成。"),      # ... or before its first
+    ("：完成", "：完成", "：完成"),                  # a colon wrapped onto the line: kept
     ("项目名称：", "项目名称：", "项目名称："),      # printed: kept
     ("管理；", "管理；", "管理；"),
 ])
-def test_colon_like_mark_ending_a_line(font, printed, read, expected):
+def test_made_up_colon_at_either_end_of_a_line(font, printed, read, expected):
     from pipeline.glyphs import restore_colon_marks
     assert restore_colon_marks(read, line_mask(printed, font)) == expected
 
@@ -197,3 +199,13 @@ def test_dropped_full_stop_on_a_coarse_scan(font, printed, read, expected):
     from pipeline.glyphs import restore_full_stop
     assert restore_full_stop(read, blurred_line_mask(printed, font, size=24), 20) == expected
 
+
+
+def test_a_ruling_sliver_read_as_a_colon_is_dropped():
+    """A cell's left ruling leaves a one-pixel sliver in two pieces; the recogniser reads it ';'."""
+    from pipeline.glyphs import restore_colon_marks
+    line = line_mask("未能完成。", FONTS[0])
+    sliver = np.zeros((line.shape[0], 4), dtype=bool)
+    sliver[line.shape[0] // 3: line.shape[0] // 3 + 3, 0] = True
+    sliver[2 * line.shape[0] // 3: 2 * line.shape[0] // 3 + 5, 0] = True
+    assert restore_colon_marks(";未能完成。", np.hstack([sliver, line])) == "未能完成。"
