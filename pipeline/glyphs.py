@@ -211,22 +211,25 @@ def restore_colon_marks(text: str, line_mask: np.ndarray) -> str:
 
     A colon-like mark ending or starting a line where that glyph is no pair of
     marks was made up by the recogniser (it writes one beside a line's first or
-    last character now and then): it goes. A semicolon read as a colon comes back where the
-    lower mark is a comma, taller and heavier than the dot above (on a 200-dpi
-    scan the recogniser reads the small comma as a dot). The two-mark glyphs
-    are matched to the colon-like characters left to right, only when their
-    numbers agree; the width is kept. Never the other way: a small comma can
-    blur into a dot, so a dot proves no colon.
+    last character now and then): it goes. A semicolon read as a colon comes
+    back where the lower mark is a comma, taller and heavier than the dot above
+    (on a 200-dpi scan the recogniser reads the small comma as a dot). The
+    two-mark glyphs are matched to the colon-like characters left to right,
+    only when their numbers agree; the width is kept. Never the other way: a
+    small comma can blur into a dot, so a dot proves no colon.
     """
     runs = _column_runs(line_mask)
-    if len(text) > 1 and text[-1] in COLON_LIKE and not _is_two_marks(runs[-1:], line_mask):
+    if not runs:
+        return text
+    height = _ink_height(line_mask)
+    if len(text) > 1 and text[-1] in COLON_LIKE and not _is_two_marks(runs[-1], height):
         text = text[:-1]
-    if len(text) > 1 and text[0] in COLON_LIKE and not _is_two_marks(runs[:1], line_mask):
+    if len(text) > 1 and text[0] in COLON_LIKE and not _is_two_marks(runs[0], height):
         text = text[1:]
     at = [i for i, char in enumerate(text) if char in COLON_LIKE]
     if not at:
         return text
-    marks = _two_mark_glyphs(line_mask, _ink_height(line_mask))
+    marks = _two_mark_glyphs(line_mask, height)
     if len(marks) != len(at):
         return text
     chars = list(text)
@@ -236,8 +239,8 @@ def restore_colon_marks(text: str, line_mask: np.ndarray) -> str:
     return "".join(chars)
 
 
-def _is_two_marks(runs: list[np.ndarray], line_mask: np.ndarray) -> bool:
-    return bool(runs) and len(_two_mark_glyphs(runs[0], _ink_height(line_mask))) == 1
+def _is_two_marks(run: np.ndarray, height: int) -> bool:
+    return len(_two_mark_glyphs(run, height)) == 1
 
 
 def _two_mark_glyphs(mask: np.ndarray, height: int) -> list[np.ndarray]:

@@ -29,15 +29,16 @@ def repair_weights(form: Form, unreadable: set[str] | dict[str, str]) -> list[Is
     form_gap = form.total.weight - (form.funds.total.weight or 0.0) - sum(w or 0.0 for w in weights)
     if abs(form_gap) < EPSILON:
         return []
-    issues = []
-    for members in _groups_missing(form, weights, form_gap, unreadable):
-        fixes = [(i, value) for i in members for value in _rescaled(weights[i])
-                 if abs(value - weights[i] - form_gap) < EPSILON]
-        if len(fixes) == 1:
-            index, value = fixes[0]
-            issues.append(_repaired(index, weights[index], value))
-            form.indicators[index].weight = value
-    return issues
+    groups = _groups_missing(form, weights, form_gap, unreadable)
+    if len(groups) != 1:
+        return []
+    fixes = [(i, value) for i in groups[0] for value in _rescaled(weights[i])
+             if abs(value - weights[i] - form_gap) < EPSILON]
+    if len(fixes) != 1:
+        return []
+    index, value = fixes[0]
+    form.indicators[index].weight = value
+    return [_repaired(index, weights[index], value)]
 
 
 def _groups_missing(form: Form, weights: list, form_gap: float, unreadable) -> list[list[int]]:

@@ -209,3 +209,8 @@ def test_a_ruling_sliver_read_as_a_colon_is_dropped():
     sliver[line.shape[0] // 3: line.shape[0] // 3 + 3, 0] = True
     sliver[2 * line.shape[0] // 3: 2 * line.shape[0] // 3 + 5, 0] = True
     assert restore_colon_marks(";未能完成。", np.hstack([sliver, line])) == "未能完成。"
+
+
+def test_colon_marks_on_a_line_with_no_strong_ink():
+    from pipeline.glyphs import restore_colon_marks
+    assert restore_colon_marks("项目名称：", np.zeros((20, 80), dtype=bool)) == "项目名称："
