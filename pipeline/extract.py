@@ -138,11 +138,8 @@ def build_form(form_slice, index: int) -> Form:
     repairs = repair_weights(form, mapped.unreadable) if "ocr" in form_slice.sources else []
     # a rate seen printed as a ratio gets the ratio tolerance; otherwise the validator infers it
     form.validation = validate_form(form, unreadable=mapped.unreadable,
-                                    rate_printed_as_ratio=True if mapped.rate_printed_as_ratio else None)
-    if repairs:
-        form.validation.issues.extend(repairs)
-        if form.validation.status == "valid":
-            form.validation.status = "warnings"
+                                    rate_printed_as_ratio=True if mapped.rate_printed_as_ratio else None,
+                                    noted=repairs)
     return form
 
 

@@ -229,7 +229,7 @@ def restore_colon_marks(text: str, line_mask: np.ndarray) -> str:
     at = [i for i, char in enumerate(text) if char in COLON_LIKE]
     if not at:
         return text
-    marks = _two_mark_glyphs(line_mask, height)
+    marks = _two_mark_glyphs(runs, height)
     if len(marks) != len(at):
         return text
     chars = list(text)
@@ -240,14 +240,14 @@ def restore_colon_marks(text: str, line_mask: np.ndarray) -> str:
 
 
 def _is_two_marks(run: np.ndarray, height: int) -> bool:
-    return len(_two_mark_glyphs(run, height)) == 1
+    return len(_two_mark_glyphs([run], height)) == 1
 
 
-def _two_mark_glyphs(mask: np.ndarray, height: int) -> list[np.ndarray]:
-    """The (x, y, w, h, area) stats of the upper and lower mark, for every narrow glyph made
-    of two small marks one above the other (':', ';', and their full-width forms)."""
+def _two_mark_glyphs(runs: list[np.ndarray], height: int) -> list[np.ndarray]:
+    """The (x, y, w, h, area) stats of the upper and lower mark, for every column run that is a
+    narrow glyph of two small marks one above the other (':', ';', and their full-width forms)."""
     found = []
-    for piece in _column_runs(mask):
+    for piece in runs:
         if piece.shape[1] > MARK_DOT_SHARE * height:
             continue
         n, _, stats, _ = cv2.connectedComponentsWithStats(piece.astype(np.uint8), connectivity=8)

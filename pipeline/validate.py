@@ -54,15 +54,16 @@ class _Context:
 
 
 def validate_form(form: Form, unreadable: Sequence[str] | Mapping[str, str] | None = None,
-                  rate_printed_as_ratio: Optional[bool] = None) -> Validation:
+                  rate_printed_as_ratio: Optional[bool] = None, noted: Sequence[Issue] = ()) -> Validation:
     """Check ``form`` against every rule; status follows the worst severity found.
 
     ``unreadable`` lists the field paths the reader saw but could not read. A mapping
     gives the reason shown in the message (``{"indicators[2].weight": "置信度 0.41"}``);
-    a plain list means the cell printed ``####``.
+    a plain list means the cell printed ``####``. ``noted`` are issues an earlier
+    stage found (a repaired weight); they count towards the status like the rest.
     """
     context = _Context(form, _unreadable_reasons(unreadable), rate_printed_as_ratio)
-    issues = [issue for check in _CHECKS for issue in check(context)]
+    issues = [issue for check in _CHECKS for issue in check(context)] + list(noted)
     return Validation(status=_status(issues), issues=issues)
 
 
