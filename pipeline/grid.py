@@ -26,6 +26,7 @@ from pipeline.objects import BBox, Cell, Table
 
 # All lengths in PDF points.
 OPEN_LEN_PT = 11.0          # shortest ruling piece kept by the opening (longer than a text stroke)
+STUB_LEN_PT = 5.0           # shortest broken ruling's stub kept where it leaves a junction on a ruling's line
 LONG_LEN_PT = 60.0          # an unbroken piece this long is a ruling even when it touches nothing
 COLLINEAR_SHARE = 0.4       # a piece this share of LONG_LEN_PT on a long ruling's line is part of it
 GAP_PT = 5.0                # collinear pieces closer than this are one broken line
@@ -95,7 +96,10 @@ def detect_segments(gray: np.ndarray, *, scale: float) -> Segments:
     v_bridged = _chain(v_raw, gap=BRIDGE_PT * px, snap=snap)
     h_keep, v_keep = _keep_rulings(h_chains, h_bridged, v_chains, v_bridged, snap=snap,
                                    long_len=LONG_LEN_PT * px, bridge=BRIDGE_PT * px)
-    return Segments(tuple(s for c in h_keep for s in c), tuple(s for c in v_keep for s in c))
+    h_stubs = _junction_stubs(ink, px, h_keep, v_keep, horizontal=True)
+    v_stubs = _junction_stubs(ink, px, v_keep, h_keep, horizontal=False)
+    return Segments(tuple(s for c in h_keep for s in c) + h_stubs,
+                    tuple(s for c in v_keep for s in c) + v_stubs)
 
 
 def ruling_masks(gray: np.ndarray, *, scale: float) -> tuple[np.ndarray, np.ndarray]:
@@ -142,9 +146,31 @@ def _binarize(gray: np.ndarray, px: float) -> np.ndarray:
     return ink | np.where(gray < 110, np.uint8(255), np.uint8(0))
 
 
-def _line_mask(ink: np.ndarray, px: float, *, horizontal: bool) -> np.ndarray:
+def _junction_stubs(ink: np.ndarray, px: float, kept: list[list[Segment]], across: list[list[Segment]], *,
+                    horizontal: bool) -> tuple[Segment, ...]:
+    """Pieces too short for the opening that leave a junction on the line of a long ruling.
+
+    A ruling broken twice within one cell edge leaves stubs shorter than a text
+    stroke; lost, the edge reads as unruled and two cells fuse. A text stroke
+    seldom starts on a ruling right on the line of another one, and strokes side
+    by side fuse into a piece thicker than a ruling.
+    """
+    snap = SNAP_PT * px
+    lines = [_line_position(c) for c in kept if _pixel_extent(c) >= LONG_LEN_PT * px]
+    if not lines:
+        return ()
+    thick = THICK_PT * px
+    pieces = _pieces(_line_mask(ink, px, horizontal=horizontal, open_pt=STUB_LEN_PT), horizontal=horizontal,
+                     thick=thick)
+    return tuple(p for p in pieces
+                 if p.length < OPEN_LEN_PT * px and p.thickness <= thick
+                 and any(abs(p.pos - pos) <= snap / 2 for pos in lines)
+                 and (_touches(p.start, p.pos, across, snap) or _touches(p.end, p.pos, across, snap)))
+
+
+def _line_mask(ink: np.ndarray, px: float, *, horizontal: bool, open_pt: float = OPEN_LEN_PT) -> np.ndarray:
     close_len = max(2, int(round(CLOSE_PT * px)))
-    open_len = max(8, int(round(OPEN_LEN_PT * px)))
+    open_len = max(4, int(round(open_pt * px)))
     close_k = np.ones((1, close_len) if horizontal else (close_len, 1), np.uint8)
     open_k = np.ones((1, open_len) if horizontal else (open_len, 1), np.uint8)
     mask = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, close_k)
@@ -226,9 +252,14 @@ def _add_collinear(chains, kept, is_long, snap: float, min_len: float) -> list[l
     kept_ids = {id(c) for c in kept}
     lines = [c[0].pos for c in kept if is_long(c)]
     extra = [c for c in chains if id(c) not in kept_ids
-             and max(s.end for s in c) - c[0].start >= min_len
+             and _pixel_extent(c) >= min_len
              and any(abs(c[0].pos - pos) <= snap / 2 for pos in lines)]
     return kept + extra
+
+
+def _pixel_extent(chain: list[Segment]) -> float:
+    """Pixels a chain spans, both end pixels counted."""
+    return max(s.end for s in chain) - chain[0].start + 1
 
 
 def _bridged_of(chains: list[list[Segment]], bridged: list[list[Segment]]) -> list[list[Segment]]:
@@ -326,14 +357,15 @@ def _join_split_groups(groups, snap: float, max_gap: float):
 
     On a badly scanned single-row table (a form's 总分 row alone on a page) every
     horizontal ruling can break between the same columns, or at places whose pieces
-    overlap, and the table falls into pieces that touch nothing of each other.
+    overlap, and the table falls into pieces that touch nothing of each other. Under a
+    seal a piece can lose a row line the others keep: its lines need only be theirs.
     """
     groups = [(list(hs), list(vs)) for hs, vs in groups]
     joined = True
     while joined:
         joined = False
         for a, b in ((a, b) for a in range(len(groups)) for b in range(len(groups)) if a != b):
-            if _same_rows(groups[a], groups[b], snap) and _x_gap(groups[a], groups[b]) <= max_gap:
+            if _rows_within(groups[b], groups[a], snap) and _x_gap(groups[a], groups[b]) <= max_gap:
                 groups[a][0].extend(groups[b][0])
                 groups[a][1].extend(groups[b][1])
                 del groups[b]
@@ -346,9 +378,10 @@ def _row_lines(group, snap: float) -> list[float]:
     return [_line_position(line) for line in _cluster_lines(group[0], snap)]
 
 
-def _same_rows(a, b, snap: float) -> bool:
-    ya, yb = _row_lines(a, snap), _row_lines(b, snap)
-    return len(ya) >= 2 and len(ya) == len(yb) and all(abs(p - q) <= snap for p, q in zip(ya, yb))
+def _rows_within(inner, outer, snap: float) -> bool:
+    """At least two row lines, every one of ``inner``'s on a row line of ``outer``."""
+    lines, of_outer = _row_lines(inner, snap), _row_lines(outer, snap)
+    return len(lines) >= 2 and all(any(abs(p - q) <= snap for q in of_outer) for p in lines)
 
 
 def _x_gap(a, b) -> float:

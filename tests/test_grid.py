@@ -198,3 +198,53 @@ def test_lone_row_whose_rulings_break_at_different_places_is_one_table():
     [table] = detect_tables(img, page=1, scale=72 / dpi)
     assert (table.n_rows, table.n_cols) == (1, 3)
     assert table.bbox.x0 == pytest.approx(40, abs=2) and table.bbox.x1 == pytest.approx(560, abs=2)
+
+
+def test_column_line_broken_twice_in_one_row_keeps_its_stub_at_the_junction():
+    """A header row's column line, solid down to just past its row line, then lost but for a
+    stub shorter than a glyph that meets the next row line (scan_hard 001_03 p6): the stub
+    still parts the row's two cells; without it 实施单位's value took in 一级预算单位. The
+    row below is one merged cell, so no column line runs on from the stub."""
+    dpi = 300
+    k = dpi / 72
+    img = np.full((int(300 * k), int(595 * k)), 255, np.uint8)
+    xs = [int(v * k) for v in (40, 120, 300, 400, 560)]
+    ys = [int(v * k) for v in (53, 73, 92, 112, 200)]
+    for y in ys:
+        cv2.line(img, (xs[0], y), (xs[-1], y), 0, 3)
+    for x in (xs[0], xs[-1]):
+        cv2.line(img, (x, ys[0]), (x, ys[-1]), 0, 3)
+    for y0, y1 in ((53, 92), (112, 200)):
+        for x in (xs[1], xs[3]):
+            cv2.line(img, (x, int(y0 * k)), (x, int(y1 * k)), 0, 3)
+    for y0, y1 in ((53, 77), (84, 92), (112, 200)):    # broken at 77-84 pt: a 8 pt stub is left
+        cv2.line(img, (xs[2], int(y0 * k)), (xs[2], int(y1 * k)), 0, 3)
+    [table] = detect_tables(img, page=1, scale=72 / dpi)
+    assert table.n_cols == 4
+    assert table.cell_at(1, 1).bbox.x1 == pytest.approx(300, abs=2)
+    assert table.cell_at(1, 2).bbox.x0 == pytest.approx(300, abs=2)
+    assert table.cell_at(2, 0).col_span == 4
+
+
+def test_short_table_whose_middle_lost_a_row_line_under_a_seal_is_one_table():
+    """A two-row continuation table (满意度 row and 总分) with two seals over its middle: there
+    the bottom ruling is gone, and the rulings broke into three pieces that cross nothing of
+    each other. The middle piece has two of the three row lines; it is still the same table
+    (scan_hard 003_14 p7, which came out as two tables and lost the middle columns)."""
+    dpi = 200
+    k = dpi / 72
+    img = np.full((int(300 * k), int(842 * k)), 255, np.uint8)
+    col = [56, 117, 190, 278, 375, 474, 559, 632, 695, 793]
+    pieces = {54: [(56, 284), (290, 540), (550, 793)],
+              73: [(56, 300), (310, 530), (545, 793)],
+              92: [(56, 340), (520, 793)]}
+    for y, spans_pt in pieces.items():
+        for x0, x1 in spans_pt:
+            cv2.line(img, (int(x0 * k), int(y * k)), (int(x1 * k), int(y * k)), 0, 2)
+    for x in col:
+        bottom = 92 if x in (56, 559, 632, 695, 793) else 73     # the 总分 cell spans the first six
+        cv2.line(img, (int(x * k), int(54 * k)), (int(x * k), int(bottom * k)), 0, 2)
+    [table] = detect_tables(img, page=1, scale=72 / dpi)
+    assert (table.n_rows, table.n_cols) == (2, 9)
+    assert spans(table) == {(0, c, 1, 1) for c in range(9)} | {(1, 0, 1, 6), (1, 6, 1, 1), (1, 7, 1, 1),
+                                                                (1, 8, 1, 1)}
