@@ -148,24 +148,35 @@ def _binarize(gray: np.ndarray, px: float) -> np.ndarray:
 
 def _junction_stubs(ink: np.ndarray, px: float, kept: list[list[Segment]], across: list[list[Segment]], *,
                     horizontal: bool) -> tuple[Segment, ...]:
-    """Pieces too short for the opening that leave a junction on the line of a long ruling.
+    """Pieces too short for the opening that finish a broken ruling at a junction.
 
-    A ruling broken twice within one cell edge leaves stubs shorter than a text
-    stroke; lost, the edge reads as unruled and two cells fuse. A text stroke
-    seldom starts on a ruling right on the line of another one, and strokes side
-    by side fuse into a piece thicker than a ruling.
+    A ruling broken twice within one cell edge leaves a stub shorter than a text
+    stroke; lost, the edge reads as unruled and two cells fuse. Such a stub lies on
+    the line of a long ruling, faces a kept piece of that line across a gap no
+    wider than a bridge, and meets a perpendicular ruling at its far end. A text
+    stroke, even one standing on a ruling right on a column's line (a tightly
+    filled cell's last line), has no kept piece of that line facing it.
     """
-    snap = SNAP_PT * px
-    lines = [_line_position(c) for c in kept if _pixel_extent(c) >= LONG_LEN_PT * px]
+    snap, bridge, thick = SNAP_PT * px, BRIDGE_PT * px, THICK_PT * px
+    lines = [c for c in kept if _pixel_extent(c) >= LONG_LEN_PT * px]
     if not lines:
         return ()
-    thick = THICK_PT * px
     pieces = _pieces(_line_mask(ink, px, horizontal=horizontal, open_pt=STUB_LEN_PT), horizontal=horizontal,
                      thick=thick)
     return tuple(p for p in pieces
                  if p.length < OPEN_LEN_PT * px and p.thickness <= thick
-                 and any(abs(p.pos - pos) <= snap / 2 for pos in lines)
-                 and (_touches(p.start, p.pos, across, snap) or _touches(p.end, p.pos, across, snap)))
+                 and any(abs(p.pos - _line_position(line)) <= snap / 2 for line in lines)
+                 and _finishes_a_broken_ruling(p, kept, across, snap, bridge))
+
+
+def _finishes_a_broken_ruling(stub: Segment, kept: list[list[Segment]], across: list[list[Segment]],
+                              snap: float, bridge: float) -> bool:
+    for seg in (s for chain in kept for s in chain if abs(s.pos - stub.pos) <= snap / 2):
+        if 0 <= stub.start - seg.end <= bridge and _touches(stub.end, stub.pos, across, snap):
+            return True
+        if 0 <= seg.start - stub.end <= bridge and _touches(stub.start, stub.pos, across, snap):
+            return True
+    return False
 
 
 def _line_mask(ink: np.ndarray, px: float, *, horizontal: bool, open_pt: float = OPEN_LEN_PT) -> np.ndarray:

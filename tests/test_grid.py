@@ -226,6 +226,27 @@ def test_column_line_broken_twice_in_one_row_keeps_its_stub_at_the_junction():
     assert table.cell_at(2, 0).col_span == 4
 
 
+def test_text_stroke_on_a_column_line_standing_on_a_ruling_is_no_stub():
+    """A tightly filled merged cell's last line: a glyph's stroke 7 pt long, right on the line of
+    the column ruling above and below, ending 2.5 pt over the row line (born-digital full_002_08
+    p3, 年度总体目标). No piece of that column line faces it: the cell stays whole."""
+    dpi = 144
+    k = dpi / 72
+    img = np.full((int(400 * k), int(842 * k)), 255, np.uint8)
+    xs = [int(v * k) for v in (47, 108, 190, 403, 794)]
+    ys = [int(v * k) for v in (200, 250, 282, 309, 380)]
+    for y in ys:
+        cv2.line(img, (xs[0], y), (xs[-1], y), 0, 1)
+    for x in (xs[0], xs[1], xs[3], xs[4]):
+        cv2.line(img, (x, ys[0]), (x, ys[-1]), 0, 1)
+    for y0, y1 in ((200, 282), (309, 380)):                 # the column line skips the goals row
+        cv2.line(img, (xs[2], int(y0 * k)), (xs[2], int(y1 * k)), 0, 1)
+    cv2.line(img, (xs[2], int(299 * k)), (xs[2], int(306.5 * k)), 0, 2)
+    [table] = detect_tables(img, page=1, scale=72 / dpi)
+    goals = table.cell_at(2, 1)
+    assert goals.bbox.x0 == pytest.approx(108, abs=2) and goals.bbox.x1 == pytest.approx(403, abs=2)
+
+
 def test_short_table_whose_middle_lost_a_row_line_under_a_seal_is_one_table():
     """A two-row continuation table (满意度 row and 总分) with two seals over its middle: there
     the bottom ruling is gone, and the rulings broke into three pieces that cross nothing of
