@@ -39,6 +39,7 @@ LEVEL1_BY_LEVEL2 = {
 }
 NULL_MARKS = {"", "—", "-", "－", "–", "─", "/", "／", "无", "——"}
 UNREADABLE_MARK = re.compile(r"^#+$")
+UNPARSED_NUMBER = "无法识别数字"      # reason of a number cell whose reading holds no number as printed
 NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 DECIMAL_COMMA = re.compile(r"[,，](\d{1,2})(?=[%％分元]?$)")
 NUMBER_INSIDE = re.compile(r"\d+(?:\.\d+)?")
@@ -107,7 +108,7 @@ class FieldReader:
         if UNREADABLE_MARK.match(text.strip()):
             self.unreadable[path] = text
             return None
-        self.unreadable[path] = f"无法识别数字：{text}"
+        self.unreadable[path] = f"{UNPARSED_NUMBER}：{text}"
         return best_guess_number(text)
 
 

@@ -40,6 +40,9 @@ A4_LONG_IN = 11.69
 MAX_SKEW_DEG = 5.0
 MIN_SKEW_DEG = 0.05          # below this a rotation would only blur the page
 ANALYSIS_DPI = 110.0
+TEXT_VOTES_TO_TELL = 60       # fewer glyph-neighbour votes than this and the rulings tell a turned page
+TURNED_RULINGS_RATIO = 4.0    # ... by running down it this many times more than across (a tall table: 1.5)
+MIN_RULING_SHARE = 1.0        # ... over at least the page's height in all
 FlipHook = Callable[[np.ndarray], bool]   # upright-candidate gray → True when it is upside down
 
 
@@ -184,15 +187,30 @@ def remove_specks(gray: np.ndarray, dpi: float) -> np.ndarray:
 # ---------------------------------------------------------------- orientation
 
 def text_runs_vertically(gray: np.ndarray, dpi: float) -> bool:
-    """Whether character blobs line up vertically (page turned by 90 or 270 degrees)."""
+    """Whether character blobs line up vertically (page turned by 90 or 270 degrees).
+
+    A page with little text (a form's 总分 row alone, run over from the page
+    before) is told by its rulings instead: a form's long rulings run across the
+    page, turned they run down it.
+    """
     horizontal, vertical = _neighbour_votes(gray, dpi)
-    return vertical > 1.3 * horizontal and vertical >= 20
+    if vertical > 1.3 * horizontal and vertical >= 20:
+        return True
+    if horizontal + vertical >= TEXT_VOTES_TO_TELL:
+        return False
+    across, down = (int(np.count_nonzero(mask)) for mask in _ruling_ink(_ink(gray, dpi / 72), dpi / 72))
+    return down >= TURNED_RULINGS_RATIO * max(across, 1) and down >= MIN_RULING_SHARE * gray.shape[0]
+
+
+def _ink(gray: np.ndarray, pt: float) -> np.ndarray:
+    """Ink of a page (pt: pixels per point) by a local threshold, faint rulings included."""
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
+                                 max(11, int(9 * pt) | 1), 12)
 
 
 def _neighbour_votes(gray: np.ndarray, dpi: float) -> tuple[int, int]:
     pt = dpi / 72
-    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
-                                max(11, int(9 * pt) | 1), 12)
+    ink = _ink(gray, pt)
     ink &= ~_rulings_mask(ink, pt)
     close = max(2, int(round(1.5 * pt)))       # joins the radicals of one character
     ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((close, close), np.uint8))
@@ -218,10 +236,15 @@ def _neighbour_votes(gray: np.ndarray, dpi: float) -> tuple[int, int]:
 
 
 def _rulings_mask(ink: np.ndarray, pt: float) -> np.ndarray:
-    length = max(15, int(30 * pt))
-    h = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
-    v = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    h, v = _ruling_ink(ink, pt)
     return cv2.dilate(h | v, np.ones((3, 3), np.uint8))
+
+
+def _ruling_ink(ink: np.ndarray, pt: float) -> tuple[np.ndarray, np.ndarray]:
+    """Ink of straight strokes at least 30 pt long: across the page, and down it."""
+    length = max(15, int(30 * pt))
+    return (cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, length), np.uint8)),
+            cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8)))
 
 
 def is_upside_down(gray: np.ndarray, dpi: float, flip_hook: FlipHook | None = None) -> bool:
@@ -249,8 +272,7 @@ def _ragged_edge_vote(gray: np.ndarray, dpi: float) -> float:
     is neutral. Upside down, the flush edge is on the right.
     """
     pt = dpi / 72
-    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
-                                max(11, int(9 * pt) | 1), 12)
+    ink = _ink(gray, pt)
     ink &= ~_rulings_mask(ink, pt)
     bars = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, max(3, int(8 * pt))), np.uint8))
     n, _, stats, _ = cv2.connectedComponentsWithStats(bars, connectivity=8)
@@ -306,8 +328,7 @@ def rotate_quarter(gray: np.ndarray, degrees_cw: int) -> tuple[np.ndarray, np.nd
 def estimate_skew(gray: np.ndarray, dpi: float) -> float:
     """Angle (degrees, counter-clockwise as displayed) that makes the rulings horizontal."""
     pt = dpi / 72
-    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
-                                max(11, int(9 * pt) | 1), 12)
+    ink = _ink(gray, pt)
     # Short horizontal opening: keeps pieces of tilted rulings, drops most text.
     flat = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, max(8, int(4 * pt))), np.uint8))
     ys, xs = np.nonzero(flat)

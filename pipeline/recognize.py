@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pipeline.glyphs import (comparator_doubtful, is_lone_slash, restore_colon_marks, restore_comparator,
-                             restore_full_stop)
+from pipeline.glyphs import (comparator_doubtful, is_lone_slash, restore_colon_marks, restore_comma,
+                             restore_comparator, restore_full_stop)
 from pipeline.ink import component_minima, gray_median, labelled_minima
 from pipeline.objects import BBox, Cell, Table, TextLine
 from pipeline.ocr.base import OcrEngine
@@ -181,10 +181,12 @@ def _without_edge_rulings(mask: np.ndarray, edge: int) -> np.ndarray:
 
 
 def _without_isolated_dots(mask: np.ndarray, dot_area: float, reach: int) -> np.ndarray:
-    """Drop dot-sized marks far from any glyph: scanner dust, not punctuation.
+    """Drop dot-sized marks far from any glyph of their own line: scanner dust, not punctuation.
 
-    A decimal point or a colon sits next to the characters it belongs to; dust
-    that lands in the blank part of a cell would be read as '：' or '.'.
+    A decimal point or a colon sits next to the characters it belongs to, level
+    with them; dust that lands in the blank part of a cell would be read as '：'
+    or '.', and dust just under a full line, at the end of a short one, as a
+    letter of the short line (时间5).
     """
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if n <= 1:
@@ -194,7 +196,11 @@ def _without_isolated_dots(mask: np.ndarray, dot_area: float, reach: int) -> np.
     if not small[1:].any():
         return mask
     glyphs = np.isin(labels, np.flatnonzero(~small)[1:]) if (~small[1:]).any() else np.zeros_like(mask)
-    near = cv2.dilate(glyphs.astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
+    # A mark before a glyph may stand an em from it (a full-width comma wrapped to a line's start
+    # sits at its em's left); after one, closer; across the line, only as far as a blur's spread.
+    level, before = max(1, reach // 6), reach + reach // 2
+    kernel = np.ones((2 * level + 1, reach + before + 1), np.uint8)
+    near = cv2.dilate(glyphs.astype(np.uint8), kernel, anchor=(reach, level)) > 0
     keep = ~small
     for i in np.flatnonzero(small):
         keep[i] = bool(near[labels == i].any())
@@ -406,6 +412,7 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
     texts: dict[int, list[str]] = {}
     for owner, mask, shape, (text, conf) in zip(owners, masks, shapes, recognize_in_width_order(crops, engine)):
         text = restore_full_stop(restore_colon_marks(restore_comparator(text, shape), shape), mask, text_h)
+        text = restore_comma(text, mask)
         if comparator_doubtful(text, shape):
             conf = min(conf, DOUBTFUL_CONFIDENCE)
         texts.setdefault(owner, []).append(text)

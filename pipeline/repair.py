@@ -1,4 +1,6 @@
-"""Weights read off by a factor of ten, put right by the two sums every weight enters.
+"""Weights and scores put right, or worked out, from the sums they enter.
+
+Weights read off by a factor of ten are put right by the two sums every weight enters.
 
 A scan's seal or dust adds a point or a zero to a weight (15 read as 1.5, 20 as
 200, 5 as 500) and the recogniser is sure of it. Every weight is summed twice:
@@ -9,15 +11,34 @@ value the sums call for. A form that prints no level-1 points has the 总分 row
 alone: there the one weight must be the only one of the whole form that fits.
 The repair is reported as a warning on the form.
 
+A weight or score the recogniser could not read at all (a seal's letter over a
+digit, a digit thinned by the seal's ring) is the one unknown of the sums it
+enters when every other cell of them holds a number: the 总分 row, and for a
+weight its level-1 points too, which must agree. A reading that holds no number
+as printed ('.0' for a 20 under a seal's letter) counts as lost, its guess
+dropped. The cell gets the value the sums call for, and the form stays invalid
+with an ``inferred_from_sums`` error, so a person confirms it: the value was
+worked out, not read.
+
+A 0 goes into a lost cell only where the row says 0 (the score of a row weighted
+0, the weight of a row scored 0): a blank or a dash leaves the sums as a 0 does.
+A total is never made up from its parts alone (a form may print no total score,
+and seal remains in the empty cell read as a lost number); the 总分 weight is
+filled in only as the 100 every form prints. Where no cell is lost, one doubtful
+reading that the sums confirm loses its doubt.
+
 Only forms read by OCR are repaired: a text layer reads what was printed, and a
 printed form that does not add up is reported as it is.
 """
 from __future__ import annotations
 
+from pipeline.mapping import UNPARSED_NUMBER
 from pipeline.record import Form, Issue
+from pipeline.validate import SCORE_SUM_TOLERANCE
 
 SCALES = (10.0, 0.1, 0.01)
 EPSILON = 1e-6
+FULL_MARKS = 100.0           # the 总分 row's weight on every form; no cell holds more
 
 
 def repair_weights(form: Form, unreadable: set[str] | dict[str, str]) -> list[Issue]:
@@ -65,3 +86,140 @@ def _rescaled(weight: float) -> list[float]:
 def _repaired(index: int, read: float, value: float) -> Issue:
     return Issue(rule="weight_rescaled", severity="warning", path=f"indicators[{index}].weight",
                  message=f"分值读作 {read:g}，按指标分值合计与总分改为 {value:g}")
+
+
+def infer_unreadable_points(form: Form, unreadable: dict[str, str]) -> list[Issue]:
+    """Weights and scores the sums determine, each the one unreadable cell of its 总分 sum.
+
+    Resolved paths leave ``unreadable``; a value worked out for a cell read as
+    nothing comes with an error issue, so the form still goes to review.
+    """
+    issues: list[Issue] = []
+    filled_by_sum: set[str] = set()
+    for _ in range(2):      # a score confirmed or filled in can tell a weight, and the other way round
+        issues += _scores_of_unweighted_rows(form, unreadable)
+        for column, tolerance in (("weight", EPSILON), ("score", SCORE_SUM_TOLERANCE)):
+            if column in filled_by_sum:
+                continue    # its sum holds by construction now: it can confirm nothing more
+            found = _infer_column(form, unreadable, column, tolerance)
+            filled_by_sum |= {column} if found else set()
+            issues += found
+    return issues
+
+
+def _scores_of_unweighted_rows(form: Form, unreadable: dict[str, str]) -> list[Issue]:
+    """A lost score in a row read as weighted 0 can only be 0: a score never exceeds its weight
+    (on the truth forms such a row scores 0 in 124 of 125)."""
+    issues = []
+    for index, row in enumerate(form.indicators):
+        path = f"indicators[{index}].score"
+        if (row.weight == 0 and f"indicators[{index}].weight" not in unreadable
+                and _lost(path, row.score, unreadable) and path in form.provenance.fields):
+            issues.append(_fill(form, unreadable, path, 0.0))
+    return issues
+
+
+def _lost(path: str, value: float | None, unreadable: dict[str, str]) -> bool:
+    """Unreadable, and read as nothing or as no number as printed."""
+    return path in unreadable and (value is None or unreadable[path].startswith(UNPARSED_NUMBER))
+
+
+def _infer_column(form: Form, unreadable: dict[str, str], column: str, tolerance: float) -> list[Issue]:
+    cells = _sum_cells(form, column)
+    doubtful = [path for path in cells if path in unreadable]
+    missing = [path for path in doubtful if _lost(path, cells[path], unreadable)]
+    if len(missing) > 1 or (not missing and len(doubtful) != 1):
+        return []
+    path = missing[0] if missing else doubtful[0]
+    if path not in form.provenance.fields:
+        return []                        # no cell was read there (a 总分 row not found): nothing to fill
+    value = _from_total(cells, path)
+    if value is None or (column == "weight" and not _group_agrees(form, unreadable, path, value)):
+        return []
+    value = round(value, 2)
+    if not _plausible(form, path, column, value):
+        return []
+    if not missing:
+        if abs(cells[path] - value) <= tolerance:
+            del unreadable[path]         # the one doubtful reading, and the sums confirm it
+        return []
+    if (abs(value) < EPSILON and not _scored_zero(form, unreadable, path)) or not _fillable(path, value):
+        return []
+    return [_fill(form, unreadable, path, value)]
+
+
+def _scored_zero(form: Form, unreadable: dict[str, str], path: str) -> bool:
+    """A lost weight whose row's score was read as 0: the row is weighted 0 (a blank weight
+    never comes with a score of 0 on the truth forms; 0 with 0, 124 times)."""
+    if not path.startswith("indicators[") or not path.endswith(".weight"):
+        return False
+    index = _row_index(path)
+    return form.indicators[index].score == 0 and f"indicators[{index}].score" not in unreadable
+
+
+def _fill(form: Form, unreadable: dict[str, str], path: str, value: float) -> Issue:
+    _set_points(form, path, value)
+    reason = unreadable.pop(path)
+    return Issue(rule="inferred_from_sums", severity="error", path=path,
+                 message=f"{path} 无法读取（{reason}），按合计推得 {value:g}，待核对")
+
+
+def _fillable(path: str, value: float) -> bool:
+    """A part is fixed by the printed total; the total only by its parts, so it is filled in
+    only where it comes to what every form prints there (总分 100), never as a score."""
+    return not path.startswith("total.") or (path == "total.weight" and abs(value - FULL_MARKS) < EPSILON)
+
+
+def _sum_cells(form: Form, column: str) -> dict[str, float | None]:
+    """The cells of the 总分 sum for ``column``: its parts, then the printed total."""
+    cells = {f"funds.total.{column}": getattr(form.funds.total, column)}
+    cells.update({f"indicators[{i}].{column}": getattr(row, column) for i, row in enumerate(form.indicators)})
+    cells[f"total.{column}"] = getattr(form.total, column)
+    return cells
+
+
+def _from_total(cells: dict[str, float | None], unknown: str) -> float | None:
+    *parts, total_path = cells
+    known_parts = sum(cells[p] or 0.0 for p in parts if p != unknown)
+    if unknown == total_path:
+        return known_parts
+    total = cells[total_path]
+    return None if total is None else total - known_parts
+
+
+def _group_agrees(form: Form, unreadable: dict[str, str], path: str, value: float) -> bool:
+    """A weight's level-1 points, where printed and read, call for the same value."""
+    if not path.startswith("indicators["):
+        return True
+    index = _row_index(path)
+    level1 = form.indicators[index].level1
+    points = form.level1_weights.get(level1) if level1 is not None else None
+    if points is None or f"level1_weights.{level1}" in unreadable:
+        return not any(p is not None for p in form.level1_weights.values())
+    others = sum(row.weight or 0.0 for i, row in enumerate(form.indicators) if row.level1 == level1 and i != index)
+    return abs(points - others - value) < EPSILON
+
+
+def _plausible(form: Form, path: str, column: str, value: float) -> bool:
+    if not -EPSILON <= value <= FULL_MARKS:
+        return False
+    if not path.startswith("indicators["):
+        return True
+    row = form.indicators[_row_index(path)]
+    if column == "score":
+        return row.weight is None or value <= row.weight + EPSILON
+    return row.score is None or value >= row.score - EPSILON
+
+
+def _set_points(form: Form, path: str, value: float) -> None:
+    owner, column = path.rsplit(".", 1)
+    if owner.startswith("indicators["):
+        target = form.indicators[_row_index(owner)]
+    else:
+        target = form.funds.total if owner == "funds.total" else form.total
+    setattr(target, column, value)
+
+
+def _row_index(path: str) -> int:
+    """3 for 'indicators[3].weight' (or 'indicators[3]')."""
+    return int(path[len("indicators["):path.index("]")])

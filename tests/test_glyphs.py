@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.glyphs import comparator_of, first_glyph, glyph_count, restore_comparator
+from pipeline.glyphs import comparator_of, first_glyph, glyph_count, restore_comma, restore_comparator
 
 FONTS = [p for p in (Path("/usr/share/fonts/truetype/arphic/uming.ttc"),
                      Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
@@ -214,3 +214,16 @@ def test_a_ruling_sliver_read_as_a_colon_is_dropped():
 def test_colon_marks_on_a_line_with_no_strong_ink():
     from pipeline.glyphs import restore_colon_marks
     assert restore_colon_marks("项目名称：", np.zeros((20, 80), dtype=bool)) == "项目名称："
+
+
+@pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("size", [16, 20, 24, 40])
+@pytest.mark.parametrize("printed, read, expected", [
+    ("情况，更合理", "情况.更合理", "情况，更合理"),     # a comma read as '.'
+    ("情况核查，", "情况核查.", "情况核查，"),           # ... at the end of a wrapped line
+    ("验收较晚.以后", "验收较晚.以后", "验收较晚.以后"),  # a printed '.' is a round dot: kept
+    ("完成。下一步", "完成.下一步", "完成.下一步"),      # a full stop's ring is no comma either
+    ("共2.5万", "共2.5万", "共2.5万"),                  # a decimal point is between digits
+])
+def test_comma_read_as_a_point(font, size, printed, read, expected):
+    assert restore_comma(read, line_mask(printed, font, size)) == expected

@@ -200,26 +200,32 @@ def test_lone_row_whose_rulings_break_at_different_places_is_one_table():
     assert table.bbox.x0 == pytest.approx(40, abs=2) and table.bbox.x1 == pytest.approx(560, abs=2)
 
 
+def ruled_page(dpi: float, size_pt: tuple[float, float], lines, width: int) -> np.ndarray:
+    """A white page with straight rulings drawn on it: ((x0, y0), (x1, y1)) in points."""
+    k = dpi / 72
+    img = np.full((int(size_pt[1] * k), int(size_pt[0] * k)), 255, np.uint8)
+    for (x0, y0), (x1, y1) in lines:
+        cv2.line(img, (int(x0 * k), int(y0 * k)), (int(x1 * k), int(y1 * k)), 0, width)
+    return img
+
+
+def across(ys, x0, x1):
+    return [((x0, y), (x1, y)) for y in ys]
+
+
+def down(xs, y0, y1):
+    return [((x, y0), (x, y1)) for x in xs]
+
+
 def test_column_line_broken_twice_in_one_row_keeps_its_stub_at_the_junction():
     """A header row's column line, solid down to just past its row line, then lost but for a
     stub shorter than a glyph that meets the next row line (scan_hard 001_03 p6): the stub
     still parts the row's two cells; without it 实施单位's value took in 一级预算单位. The
     row below is one merged cell, so no column line runs on from the stub."""
-    dpi = 300
-    k = dpi / 72
-    img = np.full((int(300 * k), int(595 * k)), 255, np.uint8)
-    xs = [int(v * k) for v in (40, 120, 300, 400, 560)]
-    ys = [int(v * k) for v in (53, 73, 92, 112, 200)]
-    for y in ys:
-        cv2.line(img, (xs[0], y), (xs[-1], y), 0, 3)
-    for x in (xs[0], xs[-1]):
-        cv2.line(img, (x, ys[0]), (x, ys[-1]), 0, 3)
-    for y0, y1 in ((53, 92), (112, 200)):
-        for x in (xs[1], xs[3]):
-            cv2.line(img, (x, int(y0 * k)), (x, int(y1 * k)), 0, 3)
-    for y0, y1 in ((53, 77), (84, 92), (112, 200)):    # broken at 77-84 pt: a 8 pt stub is left
-        cv2.line(img, (xs[2], int(y0 * k)), (xs[2], int(y1 * k)), 0, 3)
-    [table] = detect_tables(img, page=1, scale=72 / dpi)
+    lines = (across((53, 73, 92, 112, 200), 40, 560) + down((40, 560), 53, 200)
+             + down((120, 400), 53, 92) + down((120, 400), 112, 200)
+             + down((300,), 53, 77) + down((300,), 84, 92) + down((300,), 112, 200))   # a 8 pt stub
+    [table] = detect_tables(ruled_page(300, (595, 300), lines, 3), page=1, scale=72 / 300)
     assert table.n_cols == 4
     assert table.cell_at(1, 1).bbox.x1 == pytest.approx(300, abs=2)
     assert table.cell_at(1, 2).bbox.x0 == pytest.approx(300, abs=2)
@@ -230,19 +236,12 @@ def test_text_stroke_on_a_column_line_standing_on_a_ruling_is_no_stub():
     """A tightly filled merged cell's last line: a glyph's stroke 7 pt long, right on the line of
     the column ruling above and below, ending 2.5 pt over the row line (born-digital full_002_08
     p3, 年度总体目标). No piece of that column line faces it: the cell stays whole."""
-    dpi = 144
-    k = dpi / 72
-    img = np.full((int(400 * k), int(842 * k)), 255, np.uint8)
-    xs = [int(v * k) for v in (47, 108, 190, 403, 794)]
-    ys = [int(v * k) for v in (200, 250, 282, 309, 380)]
-    for y in ys:
-        cv2.line(img, (xs[0], y), (xs[-1], y), 0, 1)
-    for x in (xs[0], xs[1], xs[3], xs[4]):
-        cv2.line(img, (x, ys[0]), (x, ys[-1]), 0, 1)
-    for y0, y1 in ((200, 282), (309, 380)):                 # the column line skips the goals row
-        cv2.line(img, (xs[2], int(y0 * k)), (xs[2], int(y1 * k)), 0, 1)
-    cv2.line(img, (xs[2], int(299 * k)), (xs[2], int(306.5 * k)), 0, 2)
-    [table] = detect_tables(img, page=1, scale=72 / dpi)
+    lines = (across((200, 250, 282, 309, 380), 47, 794) + down((47, 108, 403, 794), 200, 380)
+             + down((190,), 200, 282) + down((190,), 309, 380))    # the column line skips the goals row
+    img = ruled_page(144, (842, 400), lines, 1)
+    k = 144 / 72
+    cv2.line(img, (int(190 * k), int(299 * k)), (int(190 * k), int(306.5 * k)), 0, 2)
+    [table] = detect_tables(img, page=1, scale=72 / 144)
     goals = table.cell_at(2, 1)
     assert goals.bbox.x0 == pytest.approx(108, abs=2) and goals.bbox.x1 == pytest.approx(403, abs=2)
 
@@ -252,20 +251,12 @@ def test_short_table_whose_middle_lost_a_row_line_under_a_seal_is_one_table():
     the bottom ruling is gone, and the rulings broke into three pieces that cross nothing of
     each other. The middle piece has two of the three row lines; it is still the same table
     (scan_hard 003_14 p7, which came out as two tables and lost the middle columns)."""
-    dpi = 200
-    k = dpi / 72
-    img = np.full((int(300 * k), int(842 * k)), 255, np.uint8)
-    col = [56, 117, 190, 278, 375, 474, 559, 632, 695, 793]
     pieces = {54: [(56, 284), (290, 540), (550, 793)],
               73: [(56, 300), (310, 530), (545, 793)],
               92: [(56, 340), (520, 793)]}
-    for y, spans_pt in pieces.items():
-        for x0, x1 in spans_pt:
-            cv2.line(img, (int(x0 * k), int(y * k)), (int(x1 * k), int(y * k)), 0, 2)
-    for x in col:
-        bottom = 92 if x in (56, 559, 632, 695, 793) else 73     # the 总分 cell spans the first six
-        cv2.line(img, (int(x * k), int(54 * k)), (int(x * k), int(bottom * k)), 0, 2)
-    [table] = detect_tables(img, page=1, scale=72 / dpi)
+    lines = [line for y, spans_pt in pieces.items() for x0, x1 in spans_pt for line in across((y,), x0, x1)]
+    lines += down((56, 559, 632, 695, 793), 54, 92) + down((117, 190, 278, 375, 474), 54, 73)   # 总分 spans six
+    [table] = detect_tables(ruled_page(200, (842, 300), lines, 2), page=1, scale=72 / 200)
     assert (table.n_rows, table.n_cols) == (2, 9)
     assert spans(table) == {(0, c, 1, 1) for c in range(9)} | {(1, 0, 1, 6), (1, 6, 1, 1), (1, 7, 1, 1),
                                                                 (1, 8, 1, 1)}

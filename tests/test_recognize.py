@@ -118,6 +118,29 @@ def test_light_marks_apart_from_text_are_not_ink():
     assert mask[:, :160].sum() > 0.8 * (crop[:, :160] < levels.weak).sum()
 
 
+def test_dust_under_a_full_line_is_not_ink_of_the_short_line_below():
+    """A speck just under the first line, past the end of the second (时间5): it was near a glyph
+    above, but no glyph stands level with it on its own line."""
+    crop = blank(70, 330)
+    draw_text(crop, (4, 2), "缴纳行政服务大厅租金")
+    draw_text(crop, (4, 36), "时间")
+    crop[36:39, 220:223] = 0                       # 3x3 px of dust, 1 px below the first line's ink
+    mask = R.clean_ink(crop, ONE_LEVEL, 1 / SCALE).mask
+    assert not mask[34:70, 100:].any()
+    assert mask[34:70, :80].any()
+
+
+def test_a_comma_wrapped_to_a_line_start_stays():
+    """A full-width comma begins the second line: in Song it sits at its em's left, about an em
+    from the next glyph (3x6 px, 20 px on, at 200 dpi), and far below the line above."""
+    crop = blank(70, 330)
+    draw_text(crop, (4, 2), "平台项目的平台建设工作")
+    draw_text(crop, (32, 36), "建设内容")
+    crop[59:64, 8:11] = 0                          # 15 px: dot-sized
+    mask = R.clean_ink(crop, ONE_LEVEL, 1 / SCALE).mask
+    assert mask[59:64, 8:11].all()
+
+
 def test_a_hairline_dash_stays_ink_however_light():
     crop = blank(45, 200)
     draw_text(crop, (20, 6), "无")

@@ -1,13 +1,16 @@
-"""The weight repair against the 61 truth forms, each weight misread by a point or a zero in turn."""
+"""The weight repair and the inference from sums against the 61 truth forms, each weight (and score)
+misread, or lost, in turn."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
+from pipeline.mapping import UNPARSED_NUMBER
 from pipeline.paths import shared_dir
-from pipeline.record import Form
-from pipeline.repair import repair_weights
+from pipeline.record import FieldSource, Form
+from pipeline.repair import infer_unreadable_points, repair_weights
+from pipeline.validate import validate_form
 
 TRUTH_FORMS = [Form.model_validate(form)
                for path in sorted((shared_dir() / "truth").glob("*.json"))
@@ -55,3 +58,156 @@ def test_an_unreadable_weight_stops_the_repair():
     form.indicators[index].weight = 1.5
     assert repair_weights(form.model_copy(deep=True), {"indicators[0].weight": "置信度 0.41"}) == []
     assert len(repair_weights(form, set())) == 1 and form.indicators[index].weight == 15
+
+
+def _valid_forms():
+    return [form for form in TRUTH_FORMS if form.validation.status == "valid"]
+
+
+def _read_off_the_scan(form: Form, *paths: str) -> Form:
+    """``form`` with the cells at ``paths`` seen on a page (a cell never seen is never filled)."""
+    for path in paths:
+        form.provenance.fields[path] = FieldSource(page=1, bbox=[0, 0, 10, 10], confidence=0.2)
+    return form
+
+
+@pytest.mark.parametrize("column", ["weight", "score"])
+def test_a_lost_weight_or_score_is_worked_out_from_the_sums_and_left_for_review(column):
+    """Each printed value read as nothing in turn: the sums put it back, or nothing is put in;
+    whatever is put in goes out flagged, never as a value the form could pass with unchecked."""
+    inferred = 0
+    for form in _valid_forms():
+        for index, row in enumerate(form.indicators):
+            printed = getattr(row, column)
+            if printed is None:
+                continue
+            path = f"indicators[{index}].{column}"
+            lost = _read_off_the_scan(form.model_copy(deep=True), path)
+            setattr(lost.indicators[index], column, None)
+            unreadable = {path: f"{UNPARSED_NUMBER}：b"}
+            issues = infer_unreadable_points(lost, unreadable)
+            value = getattr(lost.indicators[index], column)
+            assert value in (None, printed)
+            if value is None:
+                assert issues == [] and path in unreadable
+                continue
+            assert printed != 0 or row.weight == row.score == 0      # a 0 only where the row says 0
+            assert [(i.rule, i.severity, i.path) for i in issues] == [("inferred_from_sums", "error", path)]
+            assert path not in unreadable
+            assert validate_form(lost, unreadable=unreadable, noted=issues).status == "invalid"
+            inferred += 1
+    assert inferred > 700
+
+
+def test_a_doubtful_reading_the_sums_confirm_loses_its_doubt():
+    form = next(f for f in _valid_forms() if f.indicators and f.indicators[0].weight)
+    confirmed = _read_off_the_scan(form.model_copy(deep=True), "indicators[0].weight")
+    unreadable = {"indicators[0].weight": "置信度 0.41"}
+    assert infer_unreadable_points(confirmed, unreadable) == [] and unreadable == {}
+    misread = _read_off_the_scan(form.model_copy(deep=True), "indicators[0].weight")
+    misread.indicators[0].weight += 1
+    unreadable = {"indicators[0].weight": "置信度 0.41"}
+    assert infer_unreadable_points(misread, unreadable) == [] and "indicators[0].weight" in unreadable
+
+
+def test_nothing_is_worked_out_where_two_cells_are_lost_or_the_groups_disagree():
+    form = next(f for f in _valid_forms() if len({row.level1 for row in f.indicators}) > 1
+                and len(f.indicators) > 1 and f.indicators[0].weight and f.indicators[1].weight
+                and all(f.level1_weights.get(row.level1) for row in f.indicators))
+    two_lost = _read_off_the_scan(form.model_copy(deep=True), "indicators[0].weight", "indicators[1].weight")
+    two_lost.indicators[0].weight = two_lost.indicators[1].weight = None
+    unreadable = {"indicators[0].weight": "b", "indicators[1].weight": "b"}
+    assert infer_unreadable_points(two_lost, unreadable) == [] and len(unreadable) == 2
+
+    other = next(i for i, row in enumerate(form.indicators) if row.level1 != form.indicators[0].level1)
+    disagree = _read_off_the_scan(form.model_copy(deep=True), "indicators[0].weight")
+    disagree.indicators[0].weight = None
+    disagree.indicators[other].weight += 1          # misread in another group: the two sums part
+    unreadable = {"indicators[0].weight": "b"}
+    assert infer_unreadable_points(disagree, unreadable) == [] and disagree.indicators[0].weight is None
+
+
+def test_a_lost_zero_is_filled_in_only_where_the_row_says_zero():
+    """A blank or a dash that could not be read leaves the sums as a 0 does; a row scored 0 is
+    weighted 0 (001_01 #4 on seed 0: '0' read as 'lo' under a seal's stroke)."""
+    form, index = next((f, i) for f in _valid_forms() for i, row in enumerate(f.indicators)
+                       if row.weight == 0 and row.score == 0)
+    path = f"indicators[{index}].weight"
+    scored_zero = _read_off_the_scan(form.model_copy(deep=True), path)
+    scored_zero.indicators[index].weight = None
+    unreadable = {path: f"{UNPARSED_NUMBER}：lo"}
+    assert [i.path for i in infer_unreadable_points(scored_zero, unreadable)] == [path]
+    assert scored_zero.indicators[index].weight == 0
+    blank = _read_off_the_scan(form.model_copy(deep=True), path)
+    blank.indicators[index].weight = blank.indicators[index].score = None
+    unreadable = {path: f"{UNPARSED_NUMBER}：lo"}
+    assert infer_unreadable_points(blank, unreadable) == [] and blank.indicators[index].weight is None
+
+
+def test_a_guess_from_a_reading_with_no_number_as_printed_gives_way_to_the_sums():
+    """'.0' read for a 20 under a seal's letter: the reviewer's guess 0 is replaced, and flagged."""
+    form, index = next((f, i) for f in _valid_forms() for i, row in enumerate(f.indicators) if row.score == 20)
+    path = f"indicators[{index}].score"
+    form = _read_off_the_scan(form.model_copy(deep=True), path)
+    form.indicators[index].score = 0.0
+    unreadable = {path: f"{UNPARSED_NUMBER}：.0"}
+    issues = infer_unreadable_points(form, unreadable)
+    assert form.indicators[index].score == 20 and [i.rule for i in issues] == ["inferred_from_sums"]
+    doubtful = _read_off_the_scan(form.model_copy(deep=True), path)
+    doubtful.indicators[index].score = 0.0
+    unreadable = {path: "置信度 0.41"}                 # read as a number, only doubted: left as read
+    assert infer_unreadable_points(doubtful, unreadable) == [] and doubtful.indicators[index].score == 0
+
+
+def test_a_total_score_is_never_made_up_from_its_parts():
+    """A form may print no total score; seal remains in its cell read as a lost number. The
+    parts say what the total would be, nothing says a total was printed: only a reading the
+    parts confirm is taken. The 总分 weight is filled in only as the 100 every form prints."""
+    form = next(f for f in _valid_forms() if f.total.score)
+    lost = _read_off_the_scan(form.model_copy(deep=True), "total.score", "total.weight")
+    lost.total.score = lost.total.weight = None
+    unreadable = {"total.score": "HHH", "total.weight": "1O0"}
+    issues = infer_unreadable_points(lost, unreadable)
+    assert lost.total.score is None and lost.total.weight == 100 and [i.path for i in issues] == ["total.weight"]
+    doubtful = _read_off_the_scan(form.model_copy(deep=True), "total.score")
+    unreadable = {"total.score": "置信度 0.4"}
+    assert infer_unreadable_points(doubtful, unreadable) == [] and unreadable == {}
+
+
+def test_a_cell_never_read_is_not_filled_in():
+    """No 总分 row found: the missing total is reported, not made up from the parts."""
+    form = next(f for f in _valid_forms() if f.total.weight == 100)
+    form = form.model_copy(deep=True)
+    form.total.weight = None
+    unreadable = {"total.weight": "总分行未读到分值"}
+    assert infer_unreadable_points(form, unreadable) == [] and form.total.weight is None
+
+
+def test_a_lost_score_of_a_row_weighted_zero_is_zero_and_then_the_sum_fixes_another():
+    """Two scores lost (001_01 #4 on seed 7: 'U' and ')'): the one in a row weighted 0 can only be 0,
+    which leaves one unknown for the 总分 sum."""
+    form, zero = next((f, i) for f in _valid_forms() for i, row in enumerate(f.indicators)
+                      if row.weight == 0 and row.score == 0)
+    other = next(i for i, row in enumerate(form.indicators) if row.score)
+    paths = [f"indicators[{zero}].score", f"indicators[{other}].score"]
+    lost = _read_off_the_scan(form.model_copy(deep=True), *paths)
+    lost.indicators[zero].score = lost.indicators[other].score = None
+    unreadable = {path: f"{UNPARSED_NUMBER}：U" for path in paths}
+    issues = infer_unreadable_points(lost, unreadable)
+    assert [i.path for i in issues] == paths and unreadable == {}
+    assert lost.indicators[zero].score == 0 and lost.indicators[other].score == form.indicators[other].score
+
+
+def test_a_sum_that_filled_a_cell_confirms_nothing_after():
+    """A lost weight is worked out with a doubtful one's reading in the sum; the sum then holds by
+    construction, so the doubtful reading (here misread) must keep its doubt."""
+    form = next(f for f in _valid_forms() if len(f.indicators) > 2 and f.indicators[0].weight
+                and f.indicators[1].weight and f.indicators[0].level1 == f.indicators[1].level1)
+    lost, doubted = "indicators[0].weight", "indicators[1].weight"
+    broken = _read_off_the_scan(form.model_copy(deep=True), lost, doubted)
+    broken.indicators[0].weight = None
+    broken.indicators[1].weight += 1
+    broken.indicators[0].score = broken.indicators[1].score = None     # no score bounds the weights
+    unreadable = {lost: f"{UNPARSED_NUMBER}：b", doubted: "置信度 0.41"}
+    issues = infer_unreadable_points(broken, unreadable)
+    assert [i.path for i in issues] == [lost] and doubted in unreadable
