@@ -158,15 +158,25 @@ def _junction_stubs(ink: np.ndarray, px: float, kept: list[list[Segment]], acros
     filled cell's last line), has no kept piece of that line facing it.
     """
     snap, bridge, thick = SNAP_PT * px, BRIDGE_PT * px, THICK_PT * px
-    lines = [c for c in kept if _pixel_extent(c) >= LONG_LEN_PT * px]
+    lines = [_line_position(c) for c in kept if _pixel_extent(c) >= LONG_LEN_PT * px]
     if not lines:
         return ()
-    pieces = _pieces(_line_mask(ink, px, horizontal=horizontal, open_pt=STUB_LEN_PT), horizontal=horizontal,
-                     thick=thick)
+    mask = _line_mask(ink, px, horizontal=horizontal, open_pt=STUB_LEN_PT)
+    pieces = _pieces(mask & _bands(mask.shape, lines, snap / 2 + thick, horizontal=horizontal),
+                     horizontal=horizontal, thick=thick)
     return tuple(p for p in pieces
                  if p.length < OPEN_LEN_PT * px and p.thickness <= thick
-                 and any(abs(p.pos - _line_position(line)) <= snap / 2 for line in lines)
+                 and min(abs(p.pos - pos) for pos in lines) <= snap / 2
                  and _finishes_a_broken_ruling(p, kept, across, snap, bridge))
+
+
+def _bands(shape: tuple[int, ...], positions: list[float], half: float, *, horizontal: bool) -> np.ndarray:
+    """255 within ``half`` of each position (rows for horizontal lines, columns for vertical ones)."""
+    size = shape[0] if horizontal else shape[1]
+    inside = np.zeros(size, np.uint8)
+    for pos in positions:
+        inside[max(0, int(pos - half)):min(size, int(pos + half) + 1)] = 255
+    return inside[:, None] if horizontal else inside[None, :]
 
 
 def _finishes_a_broken_ruling(stub: Segment, kept: list[list[Segment]], across: list[list[Segment]],
