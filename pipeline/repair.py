@@ -16,9 +16,10 @@ digit, a digit thinned by the seal's ring) is the one unknown of the sums it
 enters when every other cell of them holds a number: the 总分 row, and for a
 weight its level-1 points too, which must agree. A reading that holds no number
 as printed ('.0' for a 20 under a seal's letter) counts as lost, its guess
-dropped. The cell gets the value the sums call for, and the form stays invalid
-with an ``inferred_from_sums`` error, so a person confirms it: the value was
-worked out, not read.
+dropped, unless another cell was read as nothing: then the guess stands in the
+sum ('10)' → 10). The cell gets the value the sums call for, and the form stays
+invalid with an ``inferred_from_sums`` error, so a person confirms it: the value
+was worked out, not read.
 
 A 0 goes into a lost cell only where the row says 0 (the score of a row weighted
 0, the weight of a row scored 0): a blank or a dash leaves the sums as a 0 does.
@@ -127,7 +128,10 @@ def _lost(path: str, value: float | None, unreadable: dict[str, str]) -> bool:
 def _infer_column(form: Form, unreadable: dict[str, str], column: str, tolerance: float) -> list[Issue]:
     cells = _sum_cells(form, column)
     doubtful = [path for path in cells if path in unreadable]
-    missing = [path for path in doubtful if _lost(path, cells[path], unreadable)]
+    # Cells read as nothing first; only where there are none, a guess from a garbled reading
+    # ('.0' for 20) is the unknown. Otherwise such guesses ('10)' → 10) stand in the sum.
+    missing = ([path for path in doubtful if cells[path] is None]
+               or [path for path in doubtful if _lost(path, cells[path], unreadable)])
     if len(missing) > 1 or (not missing and len(doubtful) != 1):
         return []
     path = missing[0] if missing else doubtful[0]

@@ -211,3 +211,16 @@ def test_a_sum_that_filled_a_cell_confirms_nothing_after():
     unreadable = {lost: f"{UNPARSED_NUMBER}：b", doubted: "置信度 0.41"}
     issues = infer_unreadable_points(broken, unreadable)
     assert [i.path for i in issues] == [lost] and doubted in unreadable
+
+
+def test_a_guess_stands_in_the_sum_where_another_cell_was_read_as_nothing():
+    """002_12 #4 on seed 7: the 总分 weight read '1U0' (nothing), a weight '10)' (guess 10): the
+    guess is taken as read and the total is worked out, still for review."""
+    form, index = next((f, i) for f in _valid_forms() for i, row in enumerate(f.indicators) if row.weight == 10)
+    paths = [f"indicators[{index}].weight", "total.weight"]
+    broken = _read_off_the_scan(form.model_copy(deep=True), *paths)
+    broken.total.weight = None
+    unreadable = {paths[0]: f"{UNPARSED_NUMBER}：10)", paths[1]: f"{UNPARSED_NUMBER}：1U0"}
+    issues = infer_unreadable_points(broken, unreadable)
+    assert broken.total.weight == 100 and [i.path for i in issues] == ["total.weight"]
+    assert paths[0] in unreadable               # the guess itself stays doubtful
