@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from pipeline.mapping import UNPARSED_NUMBER
 from pipeline.record import Form, Issue
-from pipeline.validate import SCORE_SUM_TOLERANCE
+from pipeline.validate import SCORE_SUM_TOLERANCE, form_sum_inputs
 
 SCALES = (10.0, 0.1, 0.01)
 EPSILON = 1e-6
@@ -44,7 +44,7 @@ FULL_MARKS = 100.0           # the 总分 row's weight on every form; no cell ho
 
 def repair_weights(form: Form, unreadable: set[str] | dict[str, str]) -> list[Issue]:
     """Fix misscaled indicator weights in place; one warning per weight fixed."""
-    inputs = ["total.weight", "funds.total.weight"] + [f"indicators[{i}].weight" for i in range(len(form.indicators))]
+    inputs = ["total.weight", *form_sum_inputs(form, "weight")]
     if form.total.weight is None or any(path in unreadable for path in inputs):
         return []
     weights = [row.weight for row in form.indicators]
@@ -103,7 +103,8 @@ def infer_unreadable_points(form: Form, unreadable: dict[str, str]) -> list[Issu
             if column in filled_by_sum:
                 continue    # its sum holds by construction now: it can confirm nothing more
             found = _infer_column(form, unreadable, column, tolerance)
-            filled_by_sum |= {column} if found else set()
+            if found:
+                filled_by_sum.add(column)
             issues += found
     return issues
 
@@ -176,10 +177,9 @@ def _fillable(path: str, value: float) -> bool:
 
 def _sum_cells(form: Form, column: str) -> dict[str, float | None]:
     """The cells of the 总分 sum for ``column``: its parts, then the printed total."""
-    cells = {f"funds.total.{column}": getattr(form.funds.total, column)}
-    cells.update({f"indicators[{i}].{column}": getattr(row, column) for i, row in enumerate(form.indicators)})
-    cells[f"total.{column}"] = getattr(form.total, column)
-    return cells
+    values = ([getattr(form.funds.total, column)] + [getattr(row, column) for row in form.indicators]
+              + [getattr(form.total, column)])
+    return dict(zip([*form_sum_inputs(form, column), f"total.{column}"], values, strict=True))
 
 
 def _from_total(cells: dict[str, float | None], unknown: str) -> float | None:

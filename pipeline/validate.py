@@ -135,7 +135,7 @@ def _check_level1_weight_sum(context: _Context) -> Iterator[Issue]:
                          f"{level1} 三级指标分值合计 {_num(weight_sum)} ≠ {_num(points)}")
 
 
-def _form_sum_inputs(form: Form, column: str) -> list[str]:
+def form_sum_inputs(form: Form, column: str) -> list[str]:
     """Paths of the cells that add up to the 总分 row for ``column`` (weight or score)."""
     return ([f"funds.total.{column}"]
             + [f"indicators[{i}].{column}" for i in range(len(form.indicators))])
@@ -150,7 +150,7 @@ def _check_form_sum(context: _Context, column: str, rule: str, tolerance: float,
     """Funds + indicator weights (or scores) against the printed 总分 row."""
     form = context.form
     printed = getattr(form.total, column)
-    if printed is None or context.any_unreadable(_form_sum_inputs(form, column)):
+    if printed is None or context.any_unreadable(form_sum_inputs(form, column)):
         return
     total = _form_sum(form, column)
     if _differs(total, printed, tolerance):
