@@ -418,3 +418,35 @@ def _comma_shaped(run: np.ndarray, line_mask: np.ndarray) -> bool:
     rows = np.flatnonzero(run.any(axis=1))
     height = rows[-1] - rows[0] + 1
     return height >= COMMA_TALL * run.shape[1] and height >= COMMA_MIN_SHARE * _ink_height(line_mask)
+
+
+READ_AS_ASTERISK = set("~～")
+ASTERISK_MAX_SHARE = 0.55   # an asterisk's ink stands at most this share of its line's height, in its upper part
+ASTERISK_MIN_ASPECT = 0.6   # ... and about as tall as wide (a tilde is a flat wave)
+
+
+def restore_asterisk(text: str, line_mask: np.ndarray) -> str:
+    """A '~' before a digit whose glyph is a small raised blob: '*' (金额*0.96, 7*24小时).
+
+    The recogniser reads a blurred asterisk as a tilde; a tilde sits at the
+    middle of the line, an asterisk at its top. Only a line with one such
+    reading and one small raised glyph is changed.
+    """
+    at = [i for i in range(len(text) - 1) if text[i] in READ_AS_ASTERISK and text[i + 1].isdigit()]
+    if len(at) != 1:
+        return text
+    raised = [run for run in _column_runs(line_mask) if _small_and_high(run, line_mask)]
+    if len(raised) != 1:
+        return text
+    return text[:at[0]] + "*" + text[at[0] + 1:]
+
+
+def _small_and_high(run: np.ndarray, line_mask: np.ndarray) -> bool:
+    """Ink of a column run no taller than about half the line, at its top (a dot of 小 stands lower), not flat."""
+    rows = np.flatnonzero(run.any(axis=1))
+    line_rows = np.flatnonzero(line_mask.any(axis=1))
+    if not rows.size or not line_rows.size:
+        return False
+    top, height, tall = line_rows[0], line_rows[-1] - line_rows[0] + 1, rows[-1] - rows[0] + 1
+    return (tall <= ASTERISK_MAX_SHARE * height and rows[0] - top <= 0.25 * height
+            and rows[-1] - top < 0.6 * height and tall >= ASTERISK_MIN_ASPECT * run.shape[1])

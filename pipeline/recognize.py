@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pipeline.glyphs import (comparator_doubtful, is_lone_slash, restore_colon_marks, restore_comma,
-                             restore_comparator, restore_full_stop)
+from pipeline.glyphs import (comparator_doubtful, is_lone_slash, restore_asterisk, restore_colon_marks,
+                             restore_comma, restore_comparator, restore_full_stop)
 from pipeline.ink import component_minima, gray_median, labelled_minima
 from pipeline.objects import BBox, Cell, Table, TextLine
 from pipeline.ocr.base import OcrEngine
@@ -412,7 +412,7 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
     texts: dict[int, list[str]] = {}
     for owner, mask, shape, (text, conf) in zip(owners, masks, shapes, recognize_in_width_order(crops, engine)):
         text = restore_full_stop(restore_colon_marks(restore_comparator(text, shape), shape), mask, text_h)
-        text = restore_comma(text, mask)
+        text = restore_asterisk(restore_comma(text, mask), mask)
         if comparator_doubtful(text, shape):
             conf = min(conf, DOUBTFUL_CONFIDENCE)
         texts.setdefault(owner, []).append(text)

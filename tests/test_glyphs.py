@@ -227,3 +227,17 @@ def test_colon_marks_on_a_line_with_no_strong_ink():
 ])
 def test_comma_read_as_a_point(font, size, printed, read, expected):
     assert restore_comma(read, line_mask(printed, font, size)) == expected
+
+
+@pytest.mark.parametrize("font", ALL_FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("size", [20, 28, 40])
+@pytest.mark.parametrize("printed, read, expected", [
+    ("金额*0.96", "金额~0.96", "金额*0.96"),       # a blurred asterisk read as a tilde
+    ("每周7天*24小时", "每周7天~24小时", "每周7天*24小时"),
+    ("3~5个", "3~5个", "3~5个"),                   # a tilde sits at the line's middle: kept
+    ("“双公示”24", "~双公示”24", "~双公示”24"),     # two raised marks: nothing is changed
+    ("审定金额", "审定金额", "审定金额"),
+])
+def test_asterisk_read_as_a_tilde(font, size, printed, read, expected):
+    from pipeline.glyphs import restore_asterisk
+    assert restore_asterisk(read, blurred_line_mask(printed, font, size)) == expected
