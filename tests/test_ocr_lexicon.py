@@ -133,10 +133,12 @@ def test_a_light_mark_the_blank_took_is_written_and_leaves_the_line_doubtful(mar
     assert confidence == pytest.approx(0.31, abs=1e-6)
     [(text, _)] = mark_decoder(mark_preds([{"咨": 0.99}, {"询": 0.99}, {"、": 0.407}, {}]))
     assert text == "咨询、"                        # a wrapped cell's line ends with it
+    [(text, confidence)] = mark_decoder(mark_preds([{"咨": 0.99}, {"询": 0.99}, {"、": 0.22}, {"导": 0.99}]))
+    assert (text, confidence) == ("咨询、导", pytest.approx(0.22, abs=1e-6))   # 宣传推广、运维 at 200 dpi
 
 
 def test_a_faint_mark_or_one_before_any_character_stays_blank(mark_decoder):
-    [(text, confidence)] = mark_decoder(mark_preds([{"咨": 0.99}, {"、": 0.2}, {"询": 0.99}]))
+    [(text, confidence)] = mark_decoder(mark_preds([{"咨": 0.99}, {"、": 0.15}, {"询": 0.99}]))
     assert (text, confidence) == ("咨询", pytest.approx(0.99, abs=1e-6))
     [(text, _)] = mark_decoder(mark_preds([{"，": 0.4}, {"咨": 0.99}, {"询": 0.99}]))
     assert text == "咨询"
