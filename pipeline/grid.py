@@ -95,7 +95,7 @@ def detect_segments(gray: np.ndarray, *, scale: float) -> Segments:
     h_bridged = _chain(h_raw, gap=BRIDGE_PT * px, snap=snap)
     v_bridged = _chain(v_raw, gap=BRIDGE_PT * px, snap=snap)
     h_keep, v_keep = _keep_rulings(h_chains, h_bridged, v_chains, v_bridged, snap=snap,
-                                   long_len=LONG_LEN_PT * px, bridge=BRIDGE_PT * px)
+                                   long_len=LONG_LEN_PT * px, bridge=BRIDGE_PT * px, thick=thick)
     h_stubs = _junction_stubs(ink, px, h_keep, v_keep, horizontal=True)
     v_stubs = _junction_stubs(ink, px, v_keep, h_keep, horizontal=False)
     return Segments(tuple(s for c in h_keep for s in c) + h_stubs,
@@ -235,7 +235,8 @@ def _chain(pieces: list[Segment], *, gap: float, snap: float) -> list[list[Segme
 
 def _keep_rulings(h_chains: list[list[Segment]], h_bridged: list[list[Segment]],
                   v_chains: list[list[Segment]], v_bridged: list[list[Segment]], *, snap: float,
-                  long_len: float, bridge: float) -> tuple[list[list[Segment]], list[list[Segment]]]:
+                  long_len: float, bridge: float, thick: float = math.inf
+                  ) -> tuple[list[list[Segment]], list[list[Segment]]]:
     """Chains that are rulings: one unbroken long piece, or both ends on an accepted perpendicular.
 
     A short chain may reach the perpendiculars through wider gaps (its bridged chain): a
@@ -250,16 +251,24 @@ def _keep_rulings(h_chains: list[list[Segment]], h_bridged: list[list[Segment]],
         # One unbroken long piece: no run of text strokes is that long.
         return max(s.length for s in chain) >= long_len
 
+    def is_thin_long(chain: list[Segment]) -> bool:
+        # An unbroken long piece of a ruling's width (a scanner border or a band of dirt is thicker).
+        return any(s.length >= long_len and s.thickness <= thick for s in chain)
+
     fair = long_len * COLLINEAR_SHARE     # no text stroke is this long either
     h_keep = [c for c in h_chains if is_long(c)]
     v_keep = [c for c in v_chains if is_long(c)]
     for _ in range(2):
         v_extent = _extents(v_keep, v_reach)
+        v_long = [c for c in v_extent if is_thin_long(c)]
         h_keep = [c for i, c in enumerate(h_chains)
-                  if is_long(c) or _both_ends_touch(h_reach[i], v_extent, snap, fair=fair, bridge=bridge)]
+                  if is_long(c) or _both_ends_touch(h_reach[i], v_extent, snap, fair=fair, bridge=bridge)
+                  or _runs_on_past_a_crossing(h_reach[i], v_long, snap, fair=fair)]
         h_extent = _extents(h_keep, h_reach)
+        h_long = [c for c in h_extent if is_thin_long(c)]
         v_keep = [c for i, c in enumerate(v_chains)
-                  if is_long(c) or _both_ends_touch(v_reach[i], h_extent, snap, fair=fair, bridge=bridge)]
+                  if is_long(c) or _both_ends_touch(v_reach[i], h_extent, snap, fair=fair, bridge=bridge)
+                  or _runs_on_past_a_crossing(v_reach[i], h_long, snap, fair=fair)]
     return (_add_collinear(h_chains, h_keep, is_long, snap, fair),
             _add_collinear(v_chains, v_keep, is_long, snap, fair))
 
@@ -314,6 +323,26 @@ def _both_ends_touch(chain: list[Segment], others: list[list[Segment]], snap: fl
         return False
     return ((at_start and _touches(end, pos, others, snap, beyond=bridge))
             or (at_end and _touches(start, pos, others, snap, beyond=-bridge)))
+
+
+def _runs_on_past_a_crossing(chain: list[Segment], others: list[list[Segment]], snap: float, *,
+                             fair: float) -> bool:
+    """One end on a long ruling, and a second long ruling crossed on the way: a ruling that runs
+    on past its last crossing into a seal's stroke (its far end then touches nothing).
+
+    Only unbroken long rulings of a ruling's width count: a seal ring's side crossing a table's
+    bottom ruling down to a thick dark band below the table grew the table a row, and the
+    keystone fit on it warped the page (typical 001_01 p8).
+    """
+    start, end = chain[0].start, max(s.end for s in chain)
+    if end - start < fair:
+        return False
+    pos = sum(s.pos * s.length for s in chain) / max(1e-6, sum(s.length for s in chain))
+    if not (_touches(start, pos, others, snap) or _touches(end, pos, others, snap)):
+        return False
+    crossed = sorted({round(s.pos) for c in others if c[0].start - snap <= pos <= max(x.end for x in c) + snap
+                      for s in c if start - snap <= s.pos <= end + snap})
+    return len(crossed) >= 2 and crossed[-1] - crossed[0] > snap
 
 
 def _touches(at: float, pos: float, others: list[list[Segment]], snap: float, beyond: float = 0.0) -> bool:

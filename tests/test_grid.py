@@ -260,3 +260,42 @@ def test_short_table_whose_middle_lost_a_row_line_under_a_seal_is_one_table():
     assert (table.n_rows, table.n_cols) == (2, 9)
     assert spans(table) == {(0, c, 1, 1) for c in range(9)} | {(1, 0, 1, 6), (1, 6, 1, 1), (1, 7, 1, 1),
                                                                 (1, 8, 1, 1)}
+
+
+def test_column_line_running_on_into_a_seal_past_the_top_ruling_still_parts_its_cells():
+    """A two-row continuation table (满意度 row and 总分): a seal's stroke touches the column line
+    between 实际完成值 and 分值 above the table, so the line's one piece runs 17 pt past the top
+    ruling and ends on nothing; 57 pt is short of a long ruling (typical 002_11 p8, where '98%'
+    and the weight 20 fused into '98%120')."""
+    lines = (across((47, 66.6, 86.2), 56, 786) + down((56, 117, 200, 288, 400, 503, 655, 714, 786), 47, 86.2)
+             + down((593,), 30, 86.2))
+    [table] = detect_tables(ruled_page(200, (842, 140), lines, 2), page=1, scale=72 / 200)
+    assert table.n_cols == 9
+    assert table.cell_at(0, 5).bbox.x1 == pytest.approx(593, abs=2)
+    assert table.bbox.y0 == pytest.approx(47, abs=2)
+
+
+def test_a_stroke_crossing_two_rulings_but_ending_on_neither_is_no_column_line():
+    """A seal ring's side crossing a row and ending above and below it, on no ruling: no column."""
+    lines = across((47, 66.6, 86.2), 56, 786) + down((56, 400, 786), 47, 86.2) + down((593,), 52, 100)
+    [table] = detect_tables(ruled_page(200, (842, 140), lines, 2), page=1, scale=72 / 200)
+    assert table.n_cols == 2
+
+
+def test_a_stroke_from_the_bottom_ruling_through_a_dark_band_below_is_no_ruling():
+    """A seal ring's side standing on a table's bottom ruling and crossing a thick dark band
+    below it (typical 001_01 p8 on prepare's 110-dpi copy): the band is no ruling, so the
+    stroke is not taken for a column line running on past a crossing; when it was, the table
+    grew a row and the keystone fit on it warped the page."""
+    from pipeline.grid import Segment, _chain, _keep_rulings
+    table_h = [Segment(y, 47.0, 800.0, 3.0) for y in (202.0, 300.0, 544.0)]
+    band = Segment(581.0, 0.0, 608.0, 26.0)
+    table_v = [Segment(x, 202.0, 544.0, 3.0) for x in (47.0, 400.0, 798.0)]
+    ring_side = Segment(609.0, 544.0, 592.0, 8.0)
+    hs, vs = _chain(table_h + [band], gap=5, snap=2.5), _chain(table_v + [ring_side], gap=5, snap=2.5)
+    _, v_keep = _keep_rulings(hs, hs, vs, vs, snap=2.5, long_len=60, bridge=12, thick=5)
+    assert [c[0].pos for c in v_keep] == [47.0, 400.0, 798.0]
+    thin_band = Segment(581.0, 0.0, 608.0, 3.0)      # a real ruling there: the stroke is a column line
+    hs = _chain(table_h + [thin_band], gap=5, snap=2.5)
+    _, v_keep = _keep_rulings(hs, hs, vs, vs, snap=2.5, long_len=60, bridge=12, thick=5)
+    assert 609.0 in [c[0].pos for c in v_keep]
