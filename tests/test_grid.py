@@ -299,3 +299,19 @@ def test_a_stroke_from_the_bottom_ruling_through_a_dark_band_below_is_no_ruling(
     hs = _chain(table_h + [thin_band], gap=5, snap=2.5)
     _, v_keep = _keep_rulings(hs, hs, vs, vs, snap=2.5, long_len=60, bridge=12, thick=5)
     assert 609.0 in [c[0].pos for c in v_keep]
+
+
+def test_a_stub_pair_crossing_only_each_other_belongs_to_the_table_around_it():
+    """A column line broken just above and below a row line, whose row line is broken around
+    it too: the stub and the row line's piece cross only each other (typical 003_14 p2, red seal
+    over the score column). They are part of the table they lie in, not a table of their own:
+    alone, they left the row's score and deviation cells fused."""
+    from pipeline.grid import Segment, Segments, _group_touching
+    rows = (365.8, 385.2, 404.6, 424.3)
+    hs = [Segment(y, 573.0, 795.0, 3.0) for y in rows if y != 404.6]
+    hs += [Segment(404.6, 573.0, 690.0, 3.0), Segment(404.6, 725.0, 795.0, 3.0), Segment(404.6, 700.0, 718.0, 3.0)]
+    vs = [Segment(x, 365.8, 424.3, 3.0) for x in (573.0, 640.0, 795.0)]
+    vs += [Segment(708.3, 365.8, 390.6, 3.0), Segment(708.3, 392.4, 406.4, 3.0), Segment(708.3, 408.6, 424.3, 3.0)]
+    groups = _group_touching(Segments(tuple(hs), tuple(vs)), snap=2.5)
+    assert len(groups) == 1
+    assert sorted(s.start for s in groups[0][1] if s.pos == 708.3) == [365.8, 392.4, 408.6]
