@@ -32,6 +32,7 @@ from pipeline.seals import erase_seals
 RED_INK_MIN = 25   # red minus max(green, blue) above which a pixel is seal ink (or its halo)
 SEAL_OUTLINE_MIN = 140  # a grey pixel on a seal's outline lighter than this is the outline, not print
 SEAL_INK_MIN_RED = 185  # seal ink whose (paper-scaled) red channel is lighter than this has no print under it
+PRINT_UNDER_SEAL_RED = 150  # print under a seal is at most this light in (paper-scaled) red: faint print 130-166
 BLUE_INK_MIN = 35  # blue minus max(green, red) above which a pixel is ballpoint ink
 
 from pipeline import grid
@@ -122,9 +123,11 @@ def suppress_colour_ink(bgr: np.ndarray) -> np.ndarray:
     redness = cv2.subtract(r, cv2.max(g, b))                  # saturates at 0
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
     paper_red = max(gray_quantile(r, 0.9), 1.0)
-    # a quarter of the redness on top lightens saturated seal ink, not the dark strokes under it
-    lifted = r.astype(np.float32) * (255.0 / paper_red) + 0.25 * redness.astype(np.float32)
-    red_as_gray = np.clip(lifted, 0, 255).astype(np.uint8)
+    scaled = r.astype(np.float32) * (255.0 / paper_red)
+    # a quarter of the redness on top lightens seal ink that is light in red, not the strokes under
+    # it: faint print under a seal is as dark in red as beside it, and must not come out lighter
+    lift = np.clip((scaled - PRINT_UNDER_SEAL_RED) / 40.0, 0.0, 1.0)
+    red_as_gray = np.clip(scaled + 0.25 * lift * redness.astype(np.float32), 0, 255).astype(np.uint8)
     seal = redness > RED_INK_MIN
     out = np.where(seal, red_as_gray, gray)
     # JPEG keeps the seal's darkness at full resolution but its colour at half: a seal stroke's

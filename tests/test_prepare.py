@@ -220,3 +220,27 @@ def test_a_turned_page_with_little_text_is_told_by_its_rulings(turn):
     [table] = detect_tables(page.gray, page=1, scale=72 / DPI)
     assert (table.n_rows, table.n_cols) == (1, 3)
     assert prepare_page(upright, dpi=DPI).rotation == 0
+
+
+def test_faint_print_under_a_red_seal_stays_as_dark_as_beside_it():
+    """Faint grey print (a worn toner's 130) under a seal's letters: in red it is as dark as
+    beside the seal, and it must come out so, or the recogniser loses it (typical 002_09 p7,
+    where the weights 5 and 10 under the seal were read as 7 and 5)."""
+    import random
+
+    from fixtures.scan import _multiply, _seal_layer
+
+    form = draw_form(dpi=DPI)
+    faint = (255 - (255 - form.image.astype(np.float32)) * 0.5).astype(np.uint8)
+    rgb = cv2.cvtColor(faint, cv2.COLOR_GRAY2RGB)
+    layer = _seal_layer(165, "深圳市罗湖区政务服务数据管理局", random.Random(0))
+    k = DPI / 72
+    x, y = int((form.xs_pt[4] + 10) * k) - layer.shape[1] // 2, int(form.ys_pt[8] * k) - layer.shape[0] // 2
+    _multiply(rgb, layer, x, y)
+    _, jpeg = cv2.imencode(".jpg", rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 75])
+    gray = suppress_colour_ink(cv2.imdecode(jpeg, cv2.IMREAD_COLOR))
+    under = np.zeros(form.image.shape, bool)
+    under[y:y + layer.shape[0], x:x + layer.shape[1]] = layer[..., 3] > 0.3
+    core = form.image < 60
+    beside = core & ~cv2.dilate(under.astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
+    assert np.median(gray[core & under]) <= np.median(gray[beside]) + 10
