@@ -22,7 +22,7 @@ from pipeline.measures import parse_measure
 from pipeline.objects import PageLayout
 from pipeline.record import Document, DocumentInfo, ErrorItem, Form, document_status
 from pipeline.recognize import DEFAULT_CONFIDENCE_FLOOR
-from pipeline.repair import infer_unreadable_points, repair_weights
+from pipeline.repair import drop_stray_digits, infer_unreadable_points, repair_weights
 from pipeline.validate import validate_form
 
 log = logging.getLogger("selfeval.extract")
@@ -138,7 +138,8 @@ def build_form(form_slice, index: int) -> Form:
     unreadable = dict(mapped.unreadable)
     repairs = []
     if "ocr" in form_slice.sources:
-        repairs = repair_weights(form, unreadable) + infer_unreadable_points(form, unreadable)
+        repairs = (repair_weights(form, unreadable) + drop_stray_digits(form, unreadable)
+                   + infer_unreadable_points(form, unreadable))
     # a rate seen printed as a ratio gets the ratio tolerance; otherwise the validator infers it
     form.validation = validate_form(form, unreadable=unreadable,
                                     rate_printed_as_ratio=True if mapped.rate_printed_as_ratio else None,

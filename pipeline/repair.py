@@ -28,6 +28,15 @@ and seal remains in the empty cell read as a lost number); the 总分 weight is
 filled in only as the 100 every form prints. Where no cell is lost, one doubtful
 reading that the sums confirm loses its doubt.
 
+A seal's letter or ring beside a number is read as one more digit at its start
+or end ('3100' for the 总分 score 100, '36' for 6, '2.009' for 2). Where the 总分
+sum misses and exactly one cell of it, that digit dropped, makes it hold (a
+weight also with its level-1 points; a score only where it was read as more
+than its weight; a total only where its reading is more than any cell holds),
+the cell takes that value, and
+the form stays invalid with a ``stray_digit_dropped`` error for a person to
+confirm.
+
 Only forms read by OCR are repaired: a text layer reads what was printed, and a
 printed form that does not add up is reported as it is.
 """
@@ -87,6 +96,68 @@ def _rescaled(weight: float) -> list[float]:
 def _repaired(index: int, read: float, value: float) -> Issue:
     return Issue(rule="weight_rescaled", severity="warning", path=f"indicators[{index}].weight",
                  message=f"分值读作 {read:g}，按指标分值合计与总分改为 {value:g}")
+
+
+def drop_stray_digits(form: Form, unreadable: dict[str, str]) -> list[Issue]:
+    """Weights and scores read with one digit too many, put right by their 总分 sum; one error each."""
+    issues = []
+    for column, tolerance in (("weight", EPSILON), ("score", SCORE_SUM_TOLERANCE)):
+        found = _stray_digit_fix(form, unreadable, column, tolerance)
+        if found:
+            path, read, value = found
+            _set_points(form, path, value)
+            unreadable.pop(path, None)
+            issues.append(Issue(rule="stray_digit_dropped", severity="error", path=path,
+                                message=f"{path} 读作 {read:g}，去掉多出的一位数字后与合计相符，按 {value:g}，待核对"))
+    return issues
+
+
+def _stray_digit_fix(form: Form, unreadable: dict[str, str], column: str,
+                     tolerance: float) -> tuple[str, float, float] | None:
+    cells = _sum_cells(form, column)
+    if any(_lost(path, value, unreadable) for path, value in cells.items()):
+        return None                      # a lost cell is the unknown there (infer_unreadable_points)
+    *parts, total_path = cells
+    if cells[total_path] is None:
+        return None
+    gap = cells[total_path] - sum(cells[p] or 0.0 for p in parts)
+    if abs(gap) <= tolerance:
+        return None
+    fixes = []
+    for path, read in cells.items():
+        if read is None or path not in form.provenance.fields:
+            continue
+        for value in _without_one_digit(read):
+            left = gap - read + value if path == total_path else gap + read - value
+            if abs(left) <= tolerance and _stray_fix_plausible(form, unreadable, path, column, read, value):
+                fixes.append((path, read, value))
+    return fixes[0] if len(fixes) == 1 else None
+
+
+def _without_one_digit(read: float) -> list[float]:
+    """The reading with its first or its last digit dropped, where a number is left."""
+    text = f"{read:g}"
+    if "e" in text or len(text) < 2:
+        return []
+    shorter = {text[1:], text[:-1].rstrip(".")}
+    values = []
+    for candidate in shorter:
+        if candidate and candidate[0] != "." and candidate.replace(".", "", 1).isdigit():
+            value = float(candidate)
+            if value != read and value not in values:
+                values.append(value)
+    return values
+
+
+def _stray_fix_plausible(form: Form, unreadable: dict[str, str], path: str, column: str,
+                         read: float, value: float) -> bool:
+    if path.startswith("total."):
+        return read > FULL_MARKS + EPSILON and _plausible(form, path, column, value)
+    if column == "weight":
+        return _group_agrees(form, unreadable, path, value) and _plausible(form, path, column, value)
+    # a score has one sum only: its reading must also break the row, scoring more than its weight
+    weight = form.indicators[_row_index(path)].weight if path.startswith("indicators[") else None
+    return weight is not None and read > weight + EPSILON and _plausible(form, path, column, value)
 
 
 def infer_unreadable_points(form: Form, unreadable: dict[str, str]) -> list[Issue]:

@@ -9,7 +9,7 @@ import pytest
 from pipeline.mapping import UNPARSED_NUMBER
 from pipeline.paths import shared_dir
 from pipeline.record import FieldSource, Form
-from pipeline.repair import infer_unreadable_points, repair_weights
+from pipeline.repair import drop_stray_digits, infer_unreadable_points, repair_weights
 from pipeline.validate import validate_form
 
 TRUTH_FORMS = [Form.model_validate(form)
@@ -224,3 +224,57 @@ def test_a_guess_stands_in_the_sum_where_another_cell_was_read_as_nothing():
     issues = infer_unreadable_points(broken, unreadable)
     assert broken.total.weight == 100 and [i.path for i in issues] == ["total.weight"]
     assert paths[0] in unreadable               # the guess itself stays doubtful
+
+
+def _with_stray_digit(value: float, where: str, digit: str) -> float:
+    text = f"{value:g}"
+    return float(digit + text if where == "start" else (text + digit if "." in text or digit != "0" else text + "." + digit))
+
+
+@pytest.mark.parametrize("column", ["weight", "score"])
+@pytest.mark.parametrize("where, digit", [("start", "1"), ("start", "3"), ("end", "9"), ("end", "1")])
+def test_a_stray_digit_beside_a_weight_or_score_is_dropped_by_the_sum_and_left_for_review(column, where, digit):
+    """Each printed weight and score read with a seal's stroke as one more digit ('36' for 6,
+    '2.009' for 2), in turn: the 总分 sum drops the digit, or nothing changes; never a third value."""
+    dropped = 0
+    for form in _valid_forms():
+        for index, row in enumerate(form.indicators):
+            printed = getattr(row, column)
+            if printed is None:
+                continue
+            path = f"indicators[{index}].{column}"
+            broken = _read_off_the_scan(form.model_copy(deep=True), *form_paths(form, column))
+            read = _with_stray_digit(printed, where, digit)
+            setattr(broken.indicators[index], column, read)
+            unreadable: dict[str, str] = {}
+            issues = drop_stray_digits(broken, unreadable)
+            assert getattr(broken.indicators[index], column) in (printed, read)
+            assert all(getattr(b, column) == getattr(o, column) for k, (b, o)
+                       in enumerate(zip(broken.indicators, form.indicators)) if k != index)
+            if issues:
+                assert getattr(broken.indicators[index], column) == printed
+                assert [(i.rule, i.severity, i.path) for i in issues] == [("stray_digit_dropped", "error", path)]
+                assert validate_form(broken, unreadable=unreadable, noted=issues).status == "invalid"
+                dropped += 1
+    assert dropped > 150
+
+
+def form_paths(form: Form, column: str) -> list[str]:
+    return [f"indicators[{i}].{column}" for i in range(len(form.indicators))] + [f"total.{column}"]
+
+
+def test_a_total_read_with_a_stray_digit_is_put_right_only_where_no_cell_could_hold_it():
+    form = next(f for f in _valid_forms() if f.total.score == 100 and f.indicators)
+    broken = _read_off_the_scan(form.model_copy(deep=True), "total.score")
+    broken.total.score = 3100
+    issues = drop_stray_digits(broken, {})
+    assert broken.total.score == 100 and [i.rule for i in issues] == ["stray_digit_dropped"]
+    short = _read_off_the_scan(form.model_copy(deep=True), "total.score")
+    short.total.score = 10                       # '10' for 100: no digit too many, nothing to drop
+    assert drop_stray_digits(short, {}) == [] and short.total.score == 10
+
+
+def test_forms_that_add_up_lose_no_digit():
+    for form in _valid_forms():
+        copy = _read_off_the_scan(form.model_copy(deep=True), *form_paths(form, "weight"), *form_paths(form, "score"))
+        assert drop_stray_digits(copy, {}) == []
