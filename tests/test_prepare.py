@@ -168,22 +168,29 @@ def test_scanned_fixture_page(name, meta, tmp_path_factory):
         assert spans(got) == spans(want)
 
 
-def test_red_seal_outline_left_by_jpeg_is_lifted_too():
-    """JPEG keeps a seal's darkness at full resolution but its red at half: its outline comes out grey."""
+def _red_seal_over(page: np.ndarray, form, quality: int) -> tuple[np.ndarray, np.ndarray]:
+    """``page`` with a red seal stamped over the form's score column, JPEG-saved and colour-suppressed:
+    (suppressed gray, the seal's ink alpha in page coordinates)."""
     import random
 
     from fixtures.scan import _multiply, _seal_layer
 
-    form = draw_form(dpi=DPI)
-    rgb = cv2.cvtColor(form.image, cv2.COLOR_GRAY2RGB)
+    rgb = cv2.cvtColor(page, cv2.COLOR_GRAY2RGB)
     layer = _seal_layer(165, "深圳市罗湖区政务服务数据管理局", random.Random(0))
     k = DPI / 72
     x, y = int((form.xs_pt[4] + 10) * k) - layer.shape[1] // 2, int(form.ys_pt[8] * k) - layer.shape[0] // 2
     _multiply(rgb, layer, x, y)
-    _, jpeg = cv2.imencode(".jpg", rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 60])
-    gray = suppress_colour_ink(cv2.imdecode(jpeg, cv2.IMREAD_COLOR))
-    seal = np.zeros(form.image.shape, bool)
-    seal[y:y + layer.shape[0], x:x + layer.shape[1]] = layer[..., 3] > 0.05
+    _, jpeg = cv2.imencode(".jpg", rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
+    alpha = np.zeros(page.shape, np.float32)
+    alpha[y:y + layer.shape[0], x:x + layer.shape[1]] = layer[..., 3]
+    return suppress_colour_ink(cv2.imdecode(jpeg, cv2.IMREAD_COLOR)), alpha
+
+
+def test_red_seal_outline_left_by_jpeg_is_lifted_too():
+    """JPEG keeps a seal's darkness at full resolution but its red at half: its outline comes out grey."""
+    form = draw_form(dpi=DPI)
+    gray, alpha = _red_seal_over(form.image, form, 60)
+    seal = alpha > 0.05
     seal = cv2.dilate(seal.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     near_print = cv2.dilate((form.image < 200).astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
     assert (gray[seal & ~near_print] < 200).mean() < 0.03            # was 0.064 before the outline was lifted
@@ -226,21 +233,10 @@ def test_faint_print_under_a_red_seal_stays_as_dark_as_beside_it():
     """Faint grey print (a worn toner's 130) under a seal's letters: in red it is as dark as
     beside the seal, and it must come out so, or the recogniser loses it (typical 002_09 p7,
     where the weights 5 and 10 under the seal were read as 7 and 5)."""
-    import random
-
-    from fixtures.scan import _multiply, _seal_layer
-
     form = draw_form(dpi=DPI)
     faint = (255 - (255 - form.image.astype(np.float32)) * 0.5).astype(np.uint8)
-    rgb = cv2.cvtColor(faint, cv2.COLOR_GRAY2RGB)
-    layer = _seal_layer(165, "深圳市罗湖区政务服务数据管理局", random.Random(0))
-    k = DPI / 72
-    x, y = int((form.xs_pt[4] + 10) * k) - layer.shape[1] // 2, int(form.ys_pt[8] * k) - layer.shape[0] // 2
-    _multiply(rgb, layer, x, y)
-    _, jpeg = cv2.imencode(".jpg", rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 75])
-    gray = suppress_colour_ink(cv2.imdecode(jpeg, cv2.IMREAD_COLOR))
-    under = np.zeros(form.image.shape, bool)
-    under[y:y + layer.shape[0], x:x + layer.shape[1]] = layer[..., 3] > 0.3
+    gray, alpha = _red_seal_over(faint, form, 75)
+    under = alpha > 0.3
     core = form.image < 60
     beside = core & ~cv2.dilate(under.astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
     assert np.median(gray[core & under]) <= np.median(gray[beside]) + 10

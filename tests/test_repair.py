@@ -64,6 +64,15 @@ def _valid_forms():
     return [form for form in TRUTH_FORMS if form.validation.status == "valid"]
 
 
+def _printed_cells(column: str):
+    """(form, row index, printed value, path) of every printed weight or score of the valid truth forms."""
+    for form in _valid_forms():
+        for index, row in enumerate(form.indicators):
+            printed = getattr(row, column)
+            if printed is not None:
+                yield form, index, printed, f"indicators[{index}].{column}"
+
+
 def _read_off_the_scan(form: Form, *paths: str) -> Form:
     """``form`` with the cells at ``paths`` seen on a page (a cell never seen is never filled)."""
     for path in paths:
@@ -76,26 +85,22 @@ def test_a_lost_weight_or_score_is_worked_out_from_the_sums_and_left_for_review(
     """Each printed value read as nothing in turn: the sums put it back, or nothing is put in;
     whatever is put in goes out flagged, never as a value the form could pass with unchecked."""
     inferred = 0
-    for form in _valid_forms():
-        for index, row in enumerate(form.indicators):
-            printed = getattr(row, column)
-            if printed is None:
-                continue
-            path = f"indicators[{index}].{column}"
-            lost = _read_off_the_scan(form.model_copy(deep=True), path)
-            setattr(lost.indicators[index], column, None)
-            unreadable = {path: f"{UNPARSED_NUMBER}：b"}
-            issues = infer_unreadable_points(lost, unreadable)
-            value = getattr(lost.indicators[index], column)
-            assert value in (None, printed)
-            if value is None:
-                assert issues == [] and path in unreadable
-                continue
-            assert printed != 0 or row.weight == row.score == 0      # a 0 only where the row says 0
-            assert [(i.rule, i.severity, i.path) for i in issues] == [("inferred_from_sums", "error", path)]
-            assert path not in unreadable
-            assert validate_form(lost, unreadable=unreadable, noted=issues).status == "invalid"
-            inferred += 1
+    for form, index, printed, path in _printed_cells(column):
+        lost = _read_off_the_scan(form.model_copy(deep=True), path)
+        setattr(lost.indicators[index], column, None)
+        unreadable = {path: f"{UNPARSED_NUMBER}：b"}
+        issues = infer_unreadable_points(lost, unreadable)
+        value = getattr(lost.indicators[index], column)
+        assert value in (None, printed)
+        if value is None:
+            assert issues == [] and path in unreadable
+            continue
+        row = form.indicators[index]
+        assert printed != 0 or row.weight == row.score == 0      # a 0 only where the row says 0
+        assert [(i.rule, i.severity, i.path) for i in issues] == [("inferred_from_sums", "error", path)]
+        assert path not in unreadable
+        assert validate_form(lost, unreadable=unreadable, noted=issues).status == "invalid"
+        inferred += 1
     assert inferred > 700
 
 
@@ -237,25 +242,20 @@ def test_a_stray_digit_beside_a_weight_or_score_is_dropped_by_the_sum_and_left_f
     """Each printed weight and score read with a seal's stroke as one more digit ('36' for 6,
     '2.009' for 2), in turn: the 总分 sum drops the digit, or nothing changes; never a third value."""
     dropped = 0
-    for form in _valid_forms():
-        for index, row in enumerate(form.indicators):
-            printed = getattr(row, column)
-            if printed is None:
-                continue
-            path = f"indicators[{index}].{column}"
-            broken = _read_off_the_scan(form.model_copy(deep=True), *form_paths(form, column))
-            read = _with_stray_digit(printed, where, digit)
-            setattr(broken.indicators[index], column, read)
-            unreadable: dict[str, str] = {}
-            issues = drop_stray_digits(broken, unreadable)
-            assert getattr(broken.indicators[index], column) in (printed, read)
-            assert all(getattr(b, column) == getattr(o, column) for k, (b, o)
-                       in enumerate(zip(broken.indicators, form.indicators)) if k != index)
-            if issues:
-                assert getattr(broken.indicators[index], column) == printed
-                assert [(i.rule, i.severity, i.path) for i in issues] == [("stray_digit_dropped", "error", path)]
-                assert validate_form(broken, unreadable=unreadable, noted=issues).status == "invalid"
-                dropped += 1
+    for form, index, printed, path in _printed_cells(column):
+        broken = _read_off_the_scan(form.model_copy(deep=True), *form_paths(form, column))
+        read = _with_stray_digit(printed, where, digit)
+        setattr(broken.indicators[index], column, read)
+        unreadable: dict[str, str] = {}
+        issues = drop_stray_digits(broken, unreadable)
+        assert getattr(broken.indicators[index], column) in (printed, read)
+        assert all(getattr(b, column) == getattr(o, column) for k, (b, o)
+                   in enumerate(zip(broken.indicators, form.indicators)) if k != index)
+        if issues:
+            assert getattr(broken.indicators[index], column) == printed
+            assert [(i.rule, i.severity, i.path) for i in issues] == [("stray_digit_dropped", "error", path)]
+            assert validate_form(broken, unreadable=unreadable, noted=issues).status == "invalid"
+            dropped += 1
     assert dropped > 150
 
 
