@@ -235,8 +235,7 @@ def _chain(pieces: list[Segment], *, gap: float, snap: float) -> list[list[Segme
 
 def _keep_rulings(h_chains: list[list[Segment]], h_bridged: list[list[Segment]],
                   v_chains: list[list[Segment]], v_bridged: list[list[Segment]], *, snap: float,
-                  long_len: float, bridge: float, thick: float = math.inf
-                  ) -> tuple[list[list[Segment]], list[list[Segment]]]:
+                  long_len: float, bridge: float, thick: float) -> tuple[list[list[Segment]], list[list[Segment]]]:
     """Chains that are rulings: one unbroken long piece, or both ends on an accepted perpendicular.
 
     A short chain may reach the perpendiculars through wider gaps (its bridged chain): a
@@ -315,7 +314,7 @@ def _both_ends_touch(chain: list[Segment], others: list[list[Segment]], snap: fl
     """Both ends on a perpendicular; a chain at least ``fair`` long may stop short of one of
     them by up to ``bridge`` (its stretch there too faint to survive as a piece)."""
     start, end = chain[0].start, max(s.end for s in chain)
-    pos = sum(s.pos * s.length for s in chain) / max(1e-6, sum(s.length for s in chain))
+    pos = _line_position(chain)
     at_start, at_end = _touches(start, pos, others, snap), _touches(end, pos, others, snap)
     if at_start and at_end:
         return True
@@ -337,7 +336,7 @@ def _runs_on_past_a_crossing(chain: list[Segment], others: list[list[Segment]], 
     start, end = chain[0].start, max(s.end for s in chain)
     if end - start < fair:
         return False
-    pos = sum(s.pos * s.length for s in chain) / max(1e-6, sum(s.length for s in chain))
+    pos = _line_position(chain)
     if not (_touches(start, pos, others, snap) or _touches(end, pos, others, snap)):
         return False
     crossed = sorted({round(s.pos) for c in others if c[0].start - snap <= pos <= max(x.end for x in c) + snap
@@ -406,17 +405,16 @@ def _nested_joined(tables, snap: float):
     """Groups lying inside another group's box joined to it: tables do not nest, so a stub of a
     broken ruling crossing only a stub of another is part of the table around it (typical 003_14
     p2, where such a pair came out as a table of its own and two cells of a row fused)."""
-    tables = sorted(tables, key=lambda g: -_area(_group_box(g)))
+    boxed = sorted(((_group_box(g), g) for g in tables), key=lambda bg: -_area(bg[0]))
     kept: list = []
-    for group in tables:
-        x0, y0, x1, y1 = _group_box(group)
-        host = next((k for k in kept if _inside((x0, y0, x1, y1), _group_box(k), snap)), None)
+    for box, group in boxed:
+        host = next((k for k_box, k in kept if _inside(box, k_box, snap)), None)
         if host is None:
-            kept.append(group)
+            kept.append((box, group))
         else:
             host[0].extend(group[0])
             host[1].extend(group[1])
-    return kept
+    return [group for _, group in kept]
 
 
 def _area(box: tuple[float, float, float, float]) -> float:

@@ -33,9 +33,8 @@ or end ('3100' for the 总分 score 100, '36' for 6, '2.009' for 2). Where the �
 sum misses and exactly one cell of it, that digit dropped, makes it hold (a
 weight also with its level-1 points; a score only where it was read as more
 than its weight; a total only where its reading is more than any cell holds),
-the cell takes that value, and
-the form stays invalid with a ``stray_digit_dropped`` error for a person to
-confirm.
+the cell takes that value, and the form stays invalid with a
+``stray_digit_dropped`` error for a person to confirm.
 
 Only forms read by OCR are repaired: a text layer reads what was printed, and a
 printed form that does not add up is reported as it is.
@@ -139,9 +138,8 @@ def _without_one_digit(read: float) -> list[float]:
     text = f"{read:g}"
     if "e" in text or len(text) < 2:
         return []
-    shorter = {text[1:], text[:-1].rstrip(".")}
     values = []
-    for candidate in shorter:
+    for candidate in (text[1:], text[:-1].rstrip(".")):
         if candidate and candidate[0] != "." and candidate.replace(".", "", 1).isdigit():
             value = float(candidate)
             if value != read and value not in values:

@@ -233,7 +233,7 @@ def test_a_guess_stands_in_the_sum_where_another_cell_was_read_as_nothing():
 
 def _with_stray_digit(value: float, where: str, digit: str) -> float:
     text = f"{value:g}"
-    return float(digit + text if where == "start" else (text + digit if "." in text or digit != "0" else text + "." + digit))
+    return float(digit + text if where == "start" else text + digit)
 
 
 @pytest.mark.parametrize("column", ["weight", "score"])
