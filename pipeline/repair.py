@@ -116,10 +116,10 @@ def _stray_digit_fix(form: Form, unreadable: dict[str, str], column: str,
     cells = _sum_cells(form, column)
     if any(_lost(path, value, unreadable) for path, value in cells.items()):
         return None                      # a lost cell is the unknown there (infer_unreadable_points)
-    *parts, total_path = cells
+    total_path = f"total.{column}"
     if cells[total_path] is None:
         return None
-    gap = cells[total_path] - sum(cells[p] or 0.0 for p in parts)
+    gap = cells[total_path] - _from_total(cells, total_path)      # the printed total less its parts
     if abs(gap) <= tolerance:
         return None
     fixes = []

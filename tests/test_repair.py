@@ -243,7 +243,7 @@ def test_a_stray_digit_beside_a_weight_or_score_is_dropped_by_the_sum_and_left_f
     '2.009' for 2), in turn: the 总分 sum drops the digit, or nothing changes; never a third value."""
     dropped = 0
     for form, index, printed, path in _printed_cells(column):
-        broken = _read_off_the_scan(form.model_copy(deep=True), *form_paths(form, column))
+        broken = _read_off_the_scan(form.model_copy(deep=True), *_points_paths(form, column))
         read = _with_stray_digit(printed, where, digit)
         setattr(broken.indicators[index], column, read)
         unreadable: dict[str, str] = {}
@@ -259,7 +259,7 @@ def test_a_stray_digit_beside_a_weight_or_score_is_dropped_by_the_sum_and_left_f
     assert dropped > 150
 
 
-def form_paths(form: Form, column: str) -> list[str]:
+def _points_paths(form: Form, column: str) -> list[str]:
     return [f"indicators[{i}].{column}" for i in range(len(form.indicators))] + [f"total.{column}"]
 
 
@@ -276,5 +276,6 @@ def test_a_total_read_with_a_stray_digit_is_put_right_only_where_no_cell_could_h
 
 def test_forms_that_add_up_lose_no_digit():
     for form in _valid_forms():
-        copy = _read_off_the_scan(form.model_copy(deep=True), *form_paths(form, "weight"), *form_paths(form, "score"))
+        paths = _points_paths(form, "weight") + _points_paths(form, "score")
+        copy = _read_off_the_scan(form.model_copy(deep=True), *paths)
         assert drop_stray_digits(copy, {}) == []
