@@ -18,10 +18,14 @@ from pipeline.ocr.lexicon import is_chinese
 READ_AS_COMPARATOR = set(">＞》〉›<＜《〈‹≥≤≧≦⩾⩽Vv")
 CHEVRON_OFFSET = 0.22      # middle rows' ink must sit this far (share of width) beyond the outer rows'
 MIN_CHEVRON_RATIO = 0.6    # width / height of a comparator's chevron; digits are narrower
-FUSED_BAR_INK_RATIO = 1.3  # lower-half / upper-half ink of a chevron with its bar fused in
+BARE_CHEVRON_MAX_INK_RATIO = 1.2  # lower-half / upper-half ink: a bare chevron up to 1.23, one with its bar
+FUSED_BAR_INK_RATIO = 1.3         # fused in from 1.24; from this on surely fused; between the two the height tells
+BAR_HEIGHT_SHARE = 0.75           # ... a chevron with its bar below is this share of the digit after it or more
 BAR_ROW_INK = 0.7          # a row of either bar of ≧: inked over this share of the glyph's width
 BAR_GAP_INK = 0.5          # a row between the bars of ≧: inked over at most this share
 BAR_GAP_SHARE = 0.2        # the rows between the two bars of ≧, as a share of the glyph's height
+BARS_SHUT_SHARE = 0.34      # solid rows of ≧'s bars blurred into one band: this share of its height and more
+                            # (measured 0.40; ≥'s one bar 0.14-0.21, at 150 dpi 0.27)
 
 
 def first_glyph(mask: np.ndarray) -> np.ndarray | None:
@@ -30,19 +34,38 @@ def first_glyph(mask: np.ndarray) -> np.ndarray | None:
     return glyphs[0] if glyphs else None
 
 
-def comparator_of(glyph: np.ndarray, line_height: int) -> str | None:
-    """'>=', '<=', '>' or '<' when the glyph is a comparator ('>==', '<==' for ≧ ≦), else None."""
+def comparator_of(glyph: np.ndarray, line_height: int, next_height: int | None = None) -> str | None:
+    """'>=', '<=', '>' or '<' when the glyph is a comparator ('>==', '<==' for ≧ ≦), else None.
+
+    ``next_height``: the height of the glyph after it (the number a comparator stands before).
+    """
     if glyph is None or glyph.shape[0] < 0.45 * line_height:
         return None
-    fused = _fused_bar_comparator(glyph)
+    fused = _fused_bar_comparator(glyph, next_height)
     if fused:
         return fused
     double_top = _double_bar_top(glyph)
-    if double_top is not None:
-        chevron, bar_rows = glyph[:double_top], True
-    else:
+    if double_top is None:
+        # a slanted bar apart from the chevron (⩾) reaches up beside the lower arm, where cutting
+        # the lowest rows off would leave a stub of it by the chevron: tried whole first
+        whole = _chevron_and_bars(glyph, line_height)
+        if whole and whole[1]:
+            return whole[0] + ("==" if _two_stacked(whole[1]) else "=")
         chevron, bar_rows = _split_bar_rows(glyph)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(chevron.astype(np.uint8), connectivity=8)
+    else:
+        chevron, bar_rows = glyph[:double_top], True
+    found = _chevron_and_bars(chevron, line_height)
+    if found is None:
+        return None
+    direction, bars = found
+    if double_top is not None or _two_stacked(bars):
+        return direction + "=="
+    return direction + ("=" if bars or bar_rows else "")
+
+
+def _chevron_and_bars(ink: np.ndarray, line_height: int) -> tuple[str, list] | None:
+    """The direction of the ink's largest piece as a chevron, and its other pieces, all bars below it."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     order = sorted(range(1, n), key=lambda i: -stats[i][4])
     if not order:
         return None
@@ -57,17 +80,17 @@ def comparator_of(glyph: np.ndarray, line_height: int) -> str | None:
     bars = [p for p in parts[1:] if _is_bar_below(p, main)]
     if len(parts) - 1 != len(bars):
         return None                         # other marks: a symbol we do not know
-    if double_top is not None or _two_stacked(bars):
-        return direction + "=="
-    return direction + ("=" if bars or bar_rows else "")
+    return direction, bars
 
 
-def _fused_bar_comparator(glyph: np.ndarray) -> str | None:
+def _fused_bar_comparator(glyph: np.ndarray, next_height: int | None) -> str | None:
     """'>='/'<=' printed as one piece: a slanted bar (⩾) fused to the lower arm makes it bottom-heavy.
 
-    A bare chevron holds as much ink in its lower half as in its upper half
-    (measured over the four fonts of these forms: ratio 0.8–1.2); with the bar
-    fused in, 1.35–1.9.
+    A bare chevron holds about as much ink in its lower half as in its upper
+    half (0.8–1.23 on scans); with the bar fused in, 1.24–1.9. Between
+    BARE_CHEVRON_MAX_INK_RATIO and FUSED_BAR_INK_RATIO the height tells: a bare
+    chevron stands about as high as a small letter (0.58–0.63 of the digit
+    after it), with the bar below the digit's height (0.88–1.0).
     """
     if cv2.connectedComponents(glyph.astype(np.uint8), connectivity=8)[0] != 2:
         return None
@@ -75,8 +98,18 @@ def _fused_bar_comparator(glyph: np.ndarray) -> str | None:
     if h < 6 or glyph.shape[1] < MIN_CHEVRON_RATIO * 0.75 * h:
         return None
     direction = _chevron_direction(glyph)
-    bottom_heavy = glyph[h - h // 2:].sum() >= FUSED_BAR_INK_RATIO * glyph[: h // 2].sum()
-    return direction + "=" if direction and bottom_heavy else None
+    heaviness = _bottom_heaviness(glyph)
+    if not direction or heaviness < BARE_CHEVRON_MAX_INK_RATIO:
+        return None
+    if heaviness < FUSED_BAR_INK_RATIO and not (next_height and h >= BAR_HEIGHT_SHARE * next_height):
+        return None
+    return direction + "="
+
+
+def _bottom_heaviness(glyph: np.ndarray) -> float:
+    """Ink in the glyph's lower half over ink in its upper half."""
+    h = glyph.shape[0]
+    return float(glyph[h - h // 2:].sum()) / max(1.0, float(glyph[: h // 2].sum()))
 
 
 def _split_bar_rows(glyph: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -108,17 +141,20 @@ def _double_bar_top(glyph: np.ndarray) -> int | None:
     ink = glyph.sum(axis=1)
     solid, clear = ink >= BAR_ROW_INK * w, ink <= BAR_GAP_INK * w
     max_gap = max(2, round(BAR_GAP_SHARE * h))
-    bars, top, gap = 0, None, 0
+    bars, top, bottom, gap = 0, None, None, 0
     for index in range(h - 1, int(h * 0.55), -1):
         if solid[index]:
             bars += top is None or gap > 0
             top, gap = index, 0
+            bottom = index if bottom is None else bottom
         elif top is None:
             continue                # a blurred bar's ragged lowest row
         elif clear[index] and gap < max_gap:
             gap += 1
         else:
             break
+    if bars == 1 and bottom - top + 1 >= BARS_SHUT_SHARE * h:
+        return top                  # blurred shut: one band twice a bar's height
     return top if bars >= 2 else None
 
 
@@ -177,7 +213,8 @@ def restore_comparator(text: str, line_mask: np.ndarray) -> str:
 
     Chevron glyphs are found left to right; when their number matches the
     comparator-like characters OCR returned (or one more, the first dropped in
-    front of a number), each takes the symbol its shape says (≥ ≤ > <).
+    front of a number; or fewer, one read as two side by side), each takes the
+    symbol its shape says (≥ ≤ > <).
     """
     if not text:
         return text
@@ -185,17 +222,29 @@ def restore_comparator(text: str, line_mask: np.ndarray) -> str:
     if not at and not text[0].isdigit():
         return text
     height = _ink_height(line_mask)
-    ops = [op for op in (comparator_of(glyph, height) for glyph in glyphs_of(line_mask)) if op]
+    glyphs = glyphs_of(line_mask)
+    # a comparator dropped in front of the first number is the line's first glyph; a chevron-like
+    # shape further on (a seal's remains, a stroke of a character) puts none in front
+    first = _comparator_at(glyphs, 0, height) if glyphs else None
+    if not at and not first:
+        return text
+    ops = [op for op in [first] + [_comparator_at(glyphs, i, height) for i in range(1, len(glyphs))] if op]
     if not ops:
         return text
     chars = list(text)
-    if len(ops) == len(at) + 1 and text[0].isdigit() and glyph_count(line_mask) > len(text):
+    if len(ops) == len(at) + 1 and text[0].isdigit() and first and glyph_count(line_mask) > len(text):
         chars.insert(0, "")
         at = [0] + [i + 1 for i in at]
+    doubled = [i for i in at if i - 1 in at and "".join(chars[i + 1:i + 2]).isdigit()]
+    if doubled and len(ops) == len(at) - len(doubled):
+        for index in doubled:               # one chevron read as two marks ('≥>95%')
+            chars[index] = ""
+        at = [i for i in at if i not in doubled]
     if len(ops) != len(at):
         return text
     for index, op in zip(at, ops):
-        chars[index] = SYMBOL[op]
+        printed_bar = chars[index + 1:index + 2] == ["="]     # '>=' printed as two characters
+        chars[index] = SYMBOL[op[0] if printed_bar else op]
     return "".join(chars)
 
 
@@ -283,17 +332,33 @@ BARE_COMPARATORS = set(">＞》〉›<＜《〈‹")
 
 
 def comparator_doubtful(text: str, line_mask: np.ndarray) -> bool:
-    """A bare '>'/'<' that no chevron glyph without a bar confirms: the reading may have lost a '≥'/'≤'.
+    """A comparator the glyphs leave in doubt: a bare '>'/'<' that no chevron glyph without a bar
+    confirms (the reading may have lost a '≥'/'≤'), or a chevron between bare and bar-fused.
 
     Forms print ≥/≤ twenty times as often as >/<, so an unconfirmed bare
     comparator goes to review rather than out as a different target.
     """
-    bare = sum(char in BARE_COMPARATORS for char in text)
-    if not bare:
+    if not any(char in BARE_COMPARATORS or char in SYMBOL.values() for char in text):
         return False
     height = _ink_height(line_mask)
-    confirmed = sum(comparator_of(glyph, height) in (">", "<") for glyph in glyphs_of(line_mask))
-    return bare > confirmed
+    glyphs = glyphs_of(line_mask)
+    chevrons = [(glyph, op) for i, glyph in enumerate(glyphs) if (op := _comparator_at(glyphs, i, height))]
+    if any(_between_bare_and_fused(glyph) for glyph, _ in chevrons):
+        return True
+    bare = sum(char in BARE_COMPARATORS for char in text)
+    return bare > sum(op in (">", "<") for _, op in chevrons)
+
+
+def _comparator_at(glyphs: list[np.ndarray], index: int, line_height: int) -> str | None:
+    following = glyphs[index + 1].shape[0] if index + 1 < len(glyphs) else None
+    return comparator_of(glyphs[index], line_height, following)
+
+
+def _between_bare_and_fused(glyph: np.ndarray) -> bool:
+    """A one-piece chevron too bottom-heavy for a bare one, too light for one with a bar surely fused in."""
+    if cv2.connectedComponents(glyph.astype(np.uint8), connectivity=8)[0] != 2:
+        return False
+    return BARE_CHEVRON_MAX_INK_RATIO <= _bottom_heaviness(glyph) < FUSED_BAR_INK_RATIO
 
 
 def glyphs_of(mask: np.ndarray) -> list[np.ndarray]:

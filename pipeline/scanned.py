@@ -185,7 +185,8 @@ BRACKET_IN_NUMBER = re.compile(r"(?<=\d)[)）](?=\d)")
 # Marks and letters the recogniser reads where print never has them, each with what stands there.
 MISREAD_MARKS = (
     (re.compile(r"^[:：\-](?=[\u4e00-\u9fff])"), ""),       # a colon or hyphen before the first character: dust
-    (re.compile(r"^[(（](?=[^)）]*$)"), ""),                  # a first bracket never closed: dust at the cell's edge
+    (re.compile(r"^[Vv](?=[\u4e00-\u9fff])"), ""),          # ... or a lone V (a tick's or seal's remains)
+    (re.compile(r"^[(（](?=[^)）】\]]*$)"), ""),              # a first bracket never closed: dust at the cell's edge
     (re.compile(r"(?<=[。，,、])[:：;；]|[:：;；](?=[。，,、])"), ""),  # beside another mark: dust read as a colon
     (re.compile(r"(?<=[\u4e00-\u9fff])\.$"), "。"),                   # no text ends '字.': a full stop lost its ring
     (re.compile(r"(?:^|(?<=[。；;：:]))(\d)[,，](?=[\u4e00-\u9fff])"), r"\1."),  # a list item's number ('1.保障')
@@ -217,7 +218,7 @@ def fix_readings(text: str) -> str:
 
 
 def match_bracket_widths(text: str) -> str:
-    """A closing bracket takes the width of the one it closes: print never pairs '（' with ')'.
+    """A closing bracket takes the width and shape of the one it closes: print never pairs '（' with ')' or '】'.
 
     The recogniser tells full-width from half-width brackets by their spacing,
     which blur and a tight cell make unreliable.
@@ -226,7 +227,7 @@ def match_bracket_widths(text: str) -> str:
     for char in text:
         if char in "(（":
             opened.append(char)
-        elif char in ")）" and opened:
+        elif char in ")）】]" and opened:     # 】 or ] closing a round bracket: its hook misread
             char = "）" if opened.pop() == "（" else ")"
         out.append(char)
     return "".join(out)

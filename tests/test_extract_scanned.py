@@ -66,7 +66,7 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("≥70个:100%", "≥70个;100%"),                   # between two measures
     ("09:30前", "09:30前"),                         # a time keeps its colon
     (":实现流程、稳定", "实现流程、稳定"),             # a mark before the first character
-    ("-知识库运维", "知识库运维"),
+    ("-知识库运维", "知识库运维"), ("V不适用", "不适用"), ("VR设备", "VR设备"), ("DVD光盘", "DVD光盘"),
     ("(OA移动办公系统", "OA移动办公系统"), ("(1)完成", "(1)完成"), ("（含办理）", "（含办理）"),  # a bracket never closed
     ("-5%", "-5%"),                                   # ... but a sign stays
     ("9)8%", "98%"),                                  # a bracket no one opened, between digits
@@ -84,6 +84,8 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("项目成本(元）", "项目成本(元)"),
     ("（1）(2)", "（1）(2)"),
     ("完成)", "完成)"),                                 # nothing opened: left alone
+    ("50元一餐(不含早餐】", "50元一餐(不含早餐)"), ("（含税]", "（含税）"),  # a round bracket's hook misread
+    ("【重点】工作", "【重点】工作"), ("(1)【重点】", "(1)【重点】"),
     ("平台建设。:我局积极落实", "平台建设。我局积极落实"),  # dust after a full stop read as a colon
     ("指标值.", "指标值。"), ("验收较晚.以后", "验收较晚.以后"), ("1.5万元", "1.5万元"),  # a '.' ending the text
     ("1,保障全区", "1.保障全区"), ("下发。2,保障", "下发。2.保障"), ("完成100,有效", "完成100,有效"),  # item numbers
