@@ -166,10 +166,10 @@ IMPOSSIBLE_READINGS = {
 }
 
 # The forms' two placeholder phrases, read one character off. 适's 舌 and 辶 blur into other 辶
-# characters or 活, 偏's 亻 into 纟 or 辶; 无 under a seal's stroke reads 毛 or 免, 不 reads 本 or 木:
-# as a whole cell none of those readings is a value.
+# characters or 活, 偏's 亻 into 纟 or 辶; 无 under a seal's stroke reads 毛 or 免, 不 reads 本, 木, 来
+# or 术, or is lost, or dust joins it: as a whole cell none of those readings is a value.
 PLACEHOLDER_MISREADS = (
-    (re.compile(r"不[通速造透活道逼递]用|[本木]适用"), "不适用"),
+    (re.compile(r"不[通速造透活道逼递]用|.?适用|不适用."), "不适用"),  # the truth forms' short 适用 cells: 不适用, 222 of 222
     (re.compile(r"无[编遍篇褊骗]差|无偏[星羞]|[毛免]偏差"), "无偏差"),
 )
 
