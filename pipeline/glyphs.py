@@ -329,6 +329,7 @@ def _column_runs(mask: np.ndarray) -> list[np.ndarray]:
 
 
 BARE_COMPARATORS = set(">＞》〉›<＜《〈‹")
+PRINTED_COMPARATORS = set(SYMBOL.values())
 
 
 def comparator_doubtful(text: str, line_mask: np.ndarray) -> bool:
@@ -338,7 +339,7 @@ def comparator_doubtful(text: str, line_mask: np.ndarray) -> bool:
     Forms print ≥/≤ twenty times as often as >/<, so an unconfirmed bare
     comparator goes to review rather than out as a different target.
     """
-    if not any(char in BARE_COMPARATORS or char in SYMBOL.values() for char in text):
+    if not any(char in BARE_COMPARATORS or char in PRINTED_COMPARATORS for char in text):
         return False
     height = _ink_height(line_mask)
     glyphs = glyphs_of(line_mask)

@@ -168,10 +168,12 @@ SLANTED_BAR_APART = """
 """
 
 
-def test_a_slanted_bar_apart_from_its_chevron():
-    glyph = np.array([[char == "#" for char in row] for row in SLANTED_BAR_APART.split()])
-    assert comparator_of(glyph, line_height=25) == ">="
+def glyph_from_rows(rows: str) -> np.ndarray:
+    return np.array([[char == "#" for char in row] for row in rows.split()])
 
+
+def test_a_slanted_bar_apart_from_its_chevron():
+    assert comparator_of(glyph_from_rows(SLANTED_BAR_APART), line_height=25) == ">="
 
 
 ALL_FONTS = FONTS + [p for p in (Path("/usr/share/fonts/truetype/arphic/ukai.ttc"),) if p.exists()]
@@ -255,7 +257,6 @@ def test_dropped_full_stop_on_a_coarse_scan(font, printed, read, expected):
     assert restore_full_stop(read, blurred_line_mask(printed, font, size=24), 20) == expected
 
 
-
 def test_a_ruling_sliver_read_as_a_colon_is_dropped():
     """A cell's left ruling leaves a one-pixel sliver in two pieces; the recogniser reads it ';'."""
     from pipeline.glyphs import restore_colon_marks
@@ -311,8 +312,5 @@ ONE_BAR = """
 
 
 def test_two_bars_blurred_into_one_band_twice_a_bar_high():
-    def glyph(rows: str) -> np.ndarray:
-        return np.array([[char == "#" for char in row] for row in rows.split()])
-
-    assert comparator_of(glyph(BARS_BLURRED_SHUT), line_height=20) == ">=="
-    assert comparator_of(glyph(ONE_BAR), line_height=21) == ">="
+    assert comparator_of(glyph_from_rows(BARS_BLURRED_SHUT), line_height=20) == ">=="
+    assert comparator_of(glyph_from_rows(ONE_BAR), line_height=21) == ">="
