@@ -332,19 +332,21 @@ BARE_COMPARATORS = set(">＞》〉›<＜《〈‹")
 PRINTED_COMPARATORS = set(SYMBOL.values())
 
 
-def comparator_doubtful(text: str, line_mask: np.ndarray) -> bool:
+def comparator_doubtful(text: str, line_mask: np.ndarray, *, overruled: bool = False) -> bool:
     """A comparator the glyphs leave in doubt: a bare '>'/'<' that no chevron glyph without a bar
-    confirms (the reading may have lost a '≥'/'≤'), or a chevron between bare and bar-fused.
+    confirms (the reading may have lost a '≥'/'≤'), or, where the glyph checks ``overruled`` the
+    recogniser, a chevron between bare and bar-fused.
 
     Forms print ≥/≤ twenty times as often as >/<, so an unconfirmed bare
-    comparator goes to review rather than out as a different target.
+    comparator goes to review rather than out as a different target. Where the
+    recogniser and an in-between glyph agree, the line stands as read.
     """
     if not any(char in BARE_COMPARATORS or char in PRINTED_COMPARATORS for char in text):
         return False
     height = _ink_height(line_mask)
     glyphs = glyphs_of(line_mask)
     chevrons = [(glyph, op) for i, glyph in enumerate(glyphs) if (op := _comparator_at(glyphs, i, height))]
-    if any(_between_bare_and_fused(glyph) for glyph, _ in chevrons):
+    if overruled and any(_between_bare_and_fused(glyph) for glyph, _ in chevrons):
         return True
     bare = sum(char in BARE_COMPARATORS for char in text)
     return bare > sum(op in (">", "<") for _, op in chevrons)

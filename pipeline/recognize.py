@@ -410,10 +410,11 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
             owners.append(index)
 
     texts: dict[int, list[str]] = {}
-    for owner, mask, shape, (text, conf) in zip(owners, masks, shapes, recognize_in_width_order(crops, engine)):
-        text = restore_full_stop(restore_colon_marks(restore_comparator(text, shape), shape), mask, text_h)
+    for owner, mask, shape, (read, conf) in zip(owners, masks, shapes, recognize_in_width_order(crops, engine)):
+        comparators = restore_comparator(read, shape)
+        text = restore_full_stop(restore_colon_marks(comparators, shape), mask, text_h)
         text = restore_asterisk(restore_comma(text, mask), mask)
-        if comparator_doubtful(text, shape):
+        if comparator_doubtful(text, shape, overruled=comparators != read):
             conf = min(conf, DOUBTFUL_CONFIDENCE)
         texts.setdefault(owner, []).append(text)
         cell = table.cells[owner]
