@@ -41,14 +41,15 @@ def comparator_of(glyph: np.ndarray, line_height: int, next_height: int | None =
     """
     if glyph is None or glyph.shape[0] < 0.45 * line_height:
         return None
-    fused = _fused_bar_comparator(glyph, next_height)
+    pieces = cv2.connectedComponents(glyph.astype(np.uint8), connectivity=8)[0] - 1
+    fused = _fused_bar_comparator(glyph, next_height) if pieces == 1 else None
     if fused:
         return fused
     double_top = _double_bar_top(glyph)
     if double_top is None:
         # a slanted bar apart from the chevron (⩾) reaches up beside the lower arm, where cutting
         # the lowest rows off would leave a stub of it by the chevron: tried whole first
-        whole = _chevron_and_bars(glyph, line_height)
+        whole = _chevron_and_bars(glyph, line_height) if pieces > 1 else None
         if whole and whole[1]:
             return whole[0] + ("==" if _two_stacked(whole[1]) else "=")
         chevron, bar_rows = _split_bar_rows(glyph)
@@ -84,7 +85,8 @@ def _chevron_and_bars(ink: np.ndarray, line_height: int) -> tuple[str, list] | N
 
 
 def _fused_bar_comparator(glyph: np.ndarray, next_height: int | None) -> str | None:
-    """'>='/'<=' printed as one piece: a slanted bar (⩾) fused to the lower arm makes it bottom-heavy.
+    """'>='/'<=' printed as one piece (``glyph`` is one): a slanted bar (⩾) fused to the lower arm
+    makes it bottom-heavy.
 
     A bare chevron holds about as much ink in its lower half as in its upper
     half (0.8–1.23 on scans); with the bar fused in, 1.24–1.9. Between
@@ -92,8 +94,6 @@ def _fused_bar_comparator(glyph: np.ndarray, next_height: int | None) -> str | N
     chevron stands about as high as a small letter (0.58–0.63 of the digit
     after it), with the bar below the digit's height (0.88–1.0).
     """
-    if cv2.connectedComponents(glyph.astype(np.uint8), connectivity=8)[0] != 2:
-        return None
     h = glyph.shape[0]
     if h < 6 or glyph.shape[1] < MIN_CHEVRON_RATIO * 0.75 * h:
         return None
