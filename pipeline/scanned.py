@@ -162,7 +162,7 @@ STRAY_MARKS = "·・`'"     # dust and pen dots OCR reads at a cell's edge; neve
 IMPOSSIBLE_READINGS = {
     **{f"{head}问": f"{head}间" for head in "时期空房车之区夜瞬池"},
     **{f"问{tail}": f"间{tail}" for tail in "断隔距"},
-    "结东": "结束", "借施": "措施",
+    "结东": "结束", "借施": "措施", "帝宽": "带宽",     # 带's top blurred shut reads 帝, sure of it
 }
 
 # The forms' two placeholder phrases, read one character off. 适's 舌 and 辶 blur into other 辶
