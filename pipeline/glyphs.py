@@ -101,9 +101,14 @@ def _fused_bar_comparator(glyph: np.ndarray, next_height: int | None) -> str | N
     heaviness = _bottom_heaviness(glyph)
     if not direction or heaviness < BARE_CHEVRON_MAX_INK_RATIO:
         return None
-    if heaviness < FUSED_BAR_INK_RATIO and not (next_height and h >= BAR_HEIGHT_SHARE * next_height):
+    if _in_between(heaviness) and not (next_height and h >= BAR_HEIGHT_SHARE * next_height):
         return None
     return direction + "="
+
+
+def _in_between(heaviness: float) -> bool:
+    """Too bottom-heavy for a bare chevron, too light for one with a bar surely fused in."""
+    return BARE_CHEVRON_MAX_INK_RATIO <= heaviness < FUSED_BAR_INK_RATIO
 
 
 def _bottom_heaviness(glyph: np.ndarray) -> float:
@@ -361,7 +366,7 @@ def _between_bare_and_fused(glyph: np.ndarray) -> bool:
     """A one-piece chevron too bottom-heavy for a bare one, too light for one with a bar surely fused in."""
     if cv2.connectedComponents(glyph.astype(np.uint8), connectivity=8)[0] != 2:
         return False
-    return BARE_CHEVRON_MAX_INK_RATIO <= _bottom_heaviness(glyph) < FUSED_BAR_INK_RATIO
+    return _in_between(_bottom_heaviness(glyph))
 
 
 def glyphs_of(mask: np.ndarray) -> list[np.ndarray]:
