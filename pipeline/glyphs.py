@@ -322,15 +322,7 @@ def _dot_or_comma(part, height: int) -> bool:
 
 def _column_runs(mask: np.ndarray) -> list[np.ndarray]:
     """Every ink run between clear columns, untrimmed (rows keep the line's frame)."""
-    cols = mask.any(axis=0)
-    runs, start = [], None
-    for x, inked in enumerate(list(cols) + [False]):
-        if inked and start is None:
-            start = x
-        elif not inked and start is not None:
-            runs.append(mask[:, start:x])
-            start = None
-    return runs
+    return [mask[:, x0:x1] for x0, x1 in _column_spans(mask)]
 
 
 BARE_COMPARATORS = set(">＞》〉›<＜《〈‹")
@@ -389,18 +381,26 @@ def _ink_height(mask: np.ndarray) -> int:
     return int(rows[-1] - rows[0] + 1) if len(rows) else 0
 
 
+SLASH_SPECK_SHARE = 0.1   # ink beside a '/' this much smaller than its stroke is a speck
 SLASH_MAX_FILL = 0.65      # share of its box a '/' stroke fills (a bold or blurred one, upsampled from 150 dpi, 0.55)
 
 
 def is_lone_slash(mask: np.ndarray, text_height: float) -> bool:
-    """One slanted stroke and nothing else: a '/' placeholder (the recogniser says '1' or '7')."""
+    """One slanted stroke and nothing else level with it: a '/' placeholder (the recogniser says '1' or '7').
+
+    Specks beside the stroke, and a seal's remains above or below it, are no print.
+    """
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    if n != 2:
+    if n < 2:
         return False
-    x, y, w, h, _ = (int(v) for v in stats[1])
+    stroke = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    x, y, w, h, area = (int(v) for v in stats[stroke])
+    if any(_level_with(stats[i], y, h) and stats[i, cv2.CC_STAT_AREA] > SLASH_SPECK_SHARE * area
+           for i in range(1, n) if i != stroke):
+        return False
     if h < 0.5 * text_height or w < 0.2 * h or w > 0.9 * h:
         return False
-    ink = labels[y:y + h, x:x + w] == 1
+    ink = labels[y:y + h, x:x + w] == stroke
     band = max(1, h // 5)
     top = float(np.mean(np.nonzero(ink[:band])[1]))
     bottom = float(np.mean(np.nonzero(ink[h - band:])[1]))
@@ -417,6 +417,11 @@ RING_MIN_SHARE = 0.22     # a '。' stands at least this share of its line's hei
 RING_MIN_FILL = 0.6       # ... and its blurred ring fills its box this much (a 、 stroke about half)
 
 
+def _level_with(stats_row: np.ndarray, y: int, h: int) -> bool:
+    top, height = int(stats_row[cv2.CC_STAT_TOP]), int(stats_row[cv2.CC_STAT_HEIGHT])
+    return top < y + h and top + height > y
+
+
 def restore_full_stop(text: str, line_mask: np.ndarray, text_height: float | None = None) -> str:
     """A trailing '。' read as '0'/'o' (or '■', '1', '四' on a coarse scan), or dropped: the last glyph is
     a small ring sitting low after CJK text.
@@ -427,13 +432,23 @@ def restore_full_stop(text: str, line_mask: np.ndarray, text_height: float | Non
     glyph is round and filled like a blurred ring, not a comma's or 、's stroke
     (any small low mark would take a seal's remains at a cell's end for one).
     """
-    if text in FULL_STOP_LOOKALIKES and text_height:
-        return "。" if _ink_height(line_mask) <= LONE_FULL_STOP_SHARE * text_height else text
+    if len(text) == 1 and text_height and _ink_height(line_mask) <= LONE_FULL_STOP_SHARE * text_height:
+        return "。" if text in FULL_STOP_LOOKALIKES or (is_chinese(text) and _is_round_blob(line_mask)) else text
     if len(text) >= 2 and text[-1] in FULL_STOP_LOOKALIKES and is_chinese(text[-2]):
         return text[:-1] + "。" if _small_and_low(_last_run(line_mask), line_mask) else text
     if text and is_chinese(text[-1]) and _is_ring(_last_run(line_mask), line_mask):
         return text + "。"
     return text
+
+
+def _is_round_blob(mask: np.ndarray) -> bool:
+    """One solid round piece of ink: a blurred ring, which the recogniser, scaling it to a line's
+    height, may read as any boxy character (日, 目)."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n != 2:
+        return False
+    _, _, w, h, area = (int(v) for v in stats[1])
+    return 0.7 <= w / h <= 1.4 and area >= RING_MIN_FILL * w * h
 
 
 def _last_run(mask: np.ndarray) -> np.ndarray:
@@ -491,6 +506,60 @@ def _comma_shaped(run: np.ndarray, line_mask: np.ndarray) -> bool:
     rows = np.flatnonzero(run.any(axis=1))
     height = rows[-1] - rows[0] + 1
     return height >= COMMA_TALL * run.shape[1] and height >= COMMA_MIN_SHARE * _ink_height(line_mask)
+
+
+LEADING_COMMA_WIDTH = 0.75  # a comma is narrower than this share of its height; a '、' or '。' wider
+RING_BLURRED_FILL = 0.64   # a '。' blurred shut fills this much of its box or more (0.67–0.8); a '、' 0.34–0.59
+LEADING_MARK_MIN = 0.15   # a mark stands 0.2 of its line's height or more; dust left by the cleaning is smaller
+LEADING_MARK_EM = 0.5     # a mark wrapped to a line's start keeps its em: the next glyph starts this far on
+                          # (share of the line's height; marks 0.56–1.2); the dot of 心 or 小 0.26–0.32
+
+
+def restore_leading_mark(text: str, line_mask: np.ndarray) -> str:
+    """A '、' or '，' wrapped to the start of a line, which the recogniser drops ('、系统补丁' read '系统补丁').
+
+    The line's first glyph is mark-sized, its top well below the line's, and
+    the next glyph stands a good part of an em after it (a dot of a character
+    lies closer to the rest of it).
+    """
+    if not text or not is_chinese(text[0]):
+        return text
+    spans = _column_spans(line_mask)
+    if len(spans) < 2:
+        return text
+    (x0, x1), (next_x0, _) = spans[0], spans[1]
+    mark = line_mask[:, x0:x1]
+    height = _ink_height(line_mask)
+    rows = np.flatnonzero(mark.any(axis=1))
+    line_top = int(np.flatnonzero(line_mask.any(axis=1))[0])
+    tall, wide = rows[-1] - rows[0] + 1, x1 - x0
+    mark_sized = LEADING_MARK_MIN * height <= max(tall, wide) <= 0.5 * height and min(tall, wide) >= 2
+    below_top = rows[0] - line_top >= 0.25 * height      # a 、 sits about the line's middle, a ， low
+    if not (mark_sized and below_top and next_x0 - x0 >= LEADING_MARK_EM * height):
+        return text
+    return _mark_shaped_as(mark[rows[0]:rows[-1] + 1]) + text
+
+
+def _mark_shaped_as(mark: np.ndarray) -> str:
+    """'，' narrow with its tail (0.4–0.67 as wide as tall), '。' a round ring (filled by blur or not),
+    else '、', a slanted stroke as wide as tall that leaves two corners of its box blank."""
+    h, w = mark.shape
+    if w < LEADING_COMMA_WIDTH * h:
+        return "，"
+    round_ = 0.7 <= w / h <= 1.4 and (mark.sum() >= RING_BLURRED_FILL * w * h or _has_hole(mark))
+    return "。" if round_ else "、"
+
+
+def _has_hole(mark: np.ndarray) -> bool:
+    _, hierarchy = cv2.findContours(mark.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    return hierarchy is not None and bool((hierarchy[0][:, 3] >= 0).any())
+
+
+def _column_spans(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[x0, x1) of every ink run between clear columns."""
+    cols = np.concatenate(([False], mask.any(axis=0), [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(cols))
+    return list(zip(edges[0::2].tolist(), edges[1::2].tolist()))
 
 
 READ_AS_ASTERISK = set("~～")

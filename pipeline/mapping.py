@@ -46,7 +46,8 @@ NUMBER_INSIDE = re.compile(r"\d+(?:\.\d+)?")
 STRAY_SIGN = re.compile(r"^\s*[-－–—](?=\s*\d)")
 POINTS = re.compile(r"^(.*?)[(（]\s*([\dOoCDlIS.]+)\s*分")
 POINTS_OPENING_LOST = re.compile(r"^(.*?)(\d+(?:\.\d+)?)\s*分\s*[)）]$")   # '产出指标50分)': the '(' faded
-OCR_DIGITS = str.maketrans("OoCDlIS", "0000115")   # inside '(…分)' only digits are printed
+OCR_DIGITS = str.maketrans("OoCDQlIS", "00000115")   # inside '(…分)' only digits are printed
+LETTER_AMID_DIGITS = re.compile(r"(?<=\d)[OoCDQlIS](?=\d)")   # '14000Q0.00': a blurred 0 read as a letter
 LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
 TITLE_PREFIX = re.compile(r"^附件\s*\d*[:：]?")
 
@@ -135,7 +136,8 @@ def best_guess_number(text: str) -> float | None:
     The field stays ``unreadable`` (the form goes to review); the guess only
     spares the reviewer retyping a value that was read.
     """
-    found = NUMBER_INSIDE.findall(text.replace(",", ""))
+    digits = LETTER_AMID_DIGITS.sub(lambda m: m.group(0).translate(OCR_DIGITS), text.replace(",", ""))
+    found = NUMBER_INSIDE.findall(digits)
     return float(found[0]) if len(found) == 1 else None
 
 

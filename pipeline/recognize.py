@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from pipeline.glyphs import (comparator_doubtful, is_lone_slash, restore_asterisk, restore_colon_marks,
-                             restore_comma, restore_comparator, restore_full_stop)
+                             restore_comma, restore_comparator, restore_full_stop, restore_leading_mark)
 from pipeline.ink import component_minima, gray_median, labelled_minima
 from pipeline.objects import BBox, Cell, Table, TextLine
 from pipeline.ocr.base import OcrEngine
@@ -47,6 +47,7 @@ FUSED_BAND_PT = 2.0              # no ink this close to a column line inside a m
 FUSED_CENTRE_SHARE = 0.2         # ... each side's ink centred within this share of its width
 FUSED_FILL_SHARE = 0.8           # ... and narrower than this share of it
 LINE_MERGE_HEIGHT = 1.25         # runs merge into one text line only up to this many text heights
+LONE_DASH_MIN_LENGTH = 0.6       # a placeholder "—" is an em long (0.9–1.1 text heights); a seal letter's stroke less
 RECOGNIZE_CHUNK = 64             # line crops per recogniser call at most
 REC_HEIGHT, REC_MIN_WIDTH = 48, 320   # the recogniser's input: height, and the width short crops are padded to
 CHUNK_WIDTH_BUDGET = 8 * 320     # crops × widest input width per recogniser call (bounds the memory peak)
@@ -155,16 +156,45 @@ def _full_stops(kept: np.ndarray, labels: np.ndarray, stats: np.ndarray, darkish
     glyphs = kept[labels]
     for i in np.flatnonzero(~kept & darkish):
         x, y, w, h = (int(v) for v in stats[i][:4])
-        if not (lo <= w <= hi and lo <= h <= hi and 0.6 * h <= w <= 1.6 * h):
-            continue
-        top = max(0, y - 3 * h)
-        rows = np.flatnonzero(glyphs[top:y + h, max(0, x - 2 * w):x].any(axis=1))
-        if not rows.size:
-            continue
-        glyph_top, glyph_bottom = top + rows[0], top + rows[-1] + 1
-        level_feet = abs(glyph_bottom - (y + h)) <= max(2, 0.4 * h)
-        found[i] = level_feet and y - glyph_top >= h
+        if lo <= w <= hi and lo <= h <= hi and 0.6 * h <= w <= 1.6 * h:
+            found[i] = _ends_a_glyph(glyphs, x, y, w, h) or _wrapped_to_line_start(glyphs, x, y, w, h)
     return found
+
+
+def _ends_a_glyph(glyphs: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
+    """The mark sits right after a character, level with its foot."""
+    top = max(0, y - 3 * h)
+    rows = np.flatnonzero(glyphs[top:y + h, max(0, x - 2 * w):x].any(axis=1))
+    if not rows.size:
+        return False
+    glyph_top, glyph_bottom = top + rows[0], top + rows[-1] + 1
+    level_feet = abs(glyph_bottom - (y + h)) <= max(2, 0.4 * h)
+    return bool(level_feet and y - glyph_top >= h)
+
+
+def _wrapped_to_line_start(glyphs: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
+    """The mark is alone on the line under a full line of text, at that line's start: a wrapped '。'.
+
+    The text ran to the cell's right edge and its last mark went on to the
+    next line, where it stands at the left of its em, under the line's first
+    character. Dust seldom lands just there, round and mark-sized.
+    """
+    if glyphs[max(0, y - h // 2):y + h + h // 2].any():
+        return False
+    rows = np.flatnonzero(glyphs[:y].any(axis=1))
+    if not rows.size:
+        return False
+    line_bottom = rows[-1] + 1
+    line_top = line_bottom - 1
+    while line_top > 0 and glyphs[line_top - 1].any():
+        line_top -= 1
+    line_height = line_bottom - line_top
+    if line_height < 2 * h or y - line_bottom > line_height:
+        return False
+    cols = np.flatnonzero(glyphs[line_top:line_bottom].any(axis=0))
+    under_first = abs(x - cols[0]) <= 2 * w
+    runs_to_edge = glyphs.shape[1] - cols[-1] <= 1.5 * line_height
+    return bool(under_first and runs_to_edge)
 
 
 def _without_edge_rulings(mask: np.ndarray, edge: int) -> np.ndarray:
@@ -308,7 +338,7 @@ def is_lone_dash(mask: np.ndarray, text_height_px: float) -> bool:
         return False
     _, _, w, h, area = stats[1]
     flat = h <= max(2.0, 0.3 * text_height_px) and w >= 3 * h
-    long_enough = w >= 0.3 * text_height_px
+    long_enough = w >= LONE_DASH_MIN_LENGTH * text_height_px
     solid = area >= 0.45 * w * h       # a speck fused on its edge makes the box taller
     return bool(flat and long_enough and solid)
 
@@ -403,6 +433,8 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
         if is_lone_slash(ink.mask, text_h):
             cell.text, cell.confidence = "/", DASH_CONFIDENCE
             continue
+        if not (ink.gray[ink.mask] < levels.strong).any():
+            continue        # light flat strokes and dots only, no placeholder: a seal letter's remains
         for band in split_text_lines(ink.mask, text_h):
             crops.append(line_crop(ink, band, text_h))
             masks.append(ink.mask[band[0]:band[1]])
@@ -411,10 +443,8 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
 
     texts: dict[int, list[str]] = {}
     for owner, mask, shape, (read, conf) in zip(owners, masks, shapes, recognize_in_width_order(crops, engine)):
-        comparators = restore_comparator(read, shape)
-        text = restore_full_stop(restore_colon_marks(comparators, shape), mask, text_h)
-        text = restore_asterisk(restore_comma(text, mask), mask)
-        if comparator_doubtful(text, shape, overruled=comparators != read):
+        text, doubtful = restore_marks(read, mask, shape, text_h, continues_cell=owner in texts)
+        if doubtful:
             conf = min(conf, DOUBTFUL_CONFIDENCE)
         texts.setdefault(owner, []).append(text)
         cell = table.cells[owner]
@@ -423,6 +453,18 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
         cell = table.cells[owner]
         cell.text = "".join(parts)
         cell.unreadable = cell.confidence < confidence_floor
+
+
+def restore_marks(read: str, mask: np.ndarray, shape: np.ndarray, text_height: float, *,
+                  continues_cell: bool) -> tuple[str, bool]:
+    """One line's reading with the marks its glyphs show put right, and whether a comparator in it
+    stays doubtful. ``mask``: the line's ink; ``shape``: its strokes at their printed width."""
+    comparators = restore_comparator(read, shape)
+    text = restore_full_stop(restore_colon_marks(comparators, shape), mask, text_height)
+    text = restore_asterisk(restore_comma(text, mask), mask)
+    if continues_cell:
+        text = restore_leading_mark(text, mask)      # a mark wraps onto a cell's later lines only
+    return text, comparator_doubtful(text, shape, overruled=comparators != read)
 
 
 def split_fused_cells(table: Table, masks: Sequence[np.ndarray], crop_x0: Sequence[int], scale: float) -> bool:

@@ -26,7 +26,8 @@ A 0 goes into a lost cell only where the row says 0 (the score of a row weighted
 A total is never made up from its parts alone (a form may print no total score,
 and seal remains in the empty cell read as a lost number); the 总分 weight is
 filled in only as the 100 every form prints. Where no cell is lost, one doubtful
-reading that the sums confirm loses its doubt.
+reading that the sums confirm loses its doubt; one they contradict takes the whole
+number they call for (15 read as 14 under a pen stroke), flagged like a lost cell.
 
 A seal's letter or ring beside a number is read as one more digit at its start
 or end ('3100' for the 总分 score 100, '36' for 6, '2.009' for 2). Where the 总分
@@ -216,7 +217,9 @@ def _infer_column(form: Form, unreadable: dict[str, str], column: str, tolerance
     if not missing:
         if abs(cells[path] - value) <= tolerance:
             del unreadable[path]         # the one doubtful reading, and the sums confirm it
-        return []
+            return []
+        if abs(value - round(value)) > EPSILON:
+            return []                    # a rounded total tells a part only to its rounding
     if (abs(value) < EPSILON and not _scored_zero(form, unreadable, path)) or not _fillable(path, value):
         return []
     return [_fill(form, unreadable, path, value)]

@@ -178,6 +178,9 @@ PLACEHOLDER_MISREADS = (
 # measures ("≥70个：100%"); a colon before item 1 or a time ("12:30") is left alone.
 COLON_BEFORE_LATER_ITEM = re.compile(r"[:：](?=\s*[2-9][.、．](?!\d)|\s*[（(][2-9][)）])")
 COLON_BETWEEN_MEASURES = re.compile(r"(?<=\d[%个份次家人场篇期天项条台件套元])[:：](?=\s*[≥≤><≧≦]?\d)")
+# ... and between two items that each open with a comparator ('≥40000件工单标签:≥50篇'); a label's
+# colon before its measure ('满意度:≥90%') has no comparator opening the label.
+COLON_IN_MEASURE_LIST = re.compile(r"(?:^|(?<=[;；]))[≥≤><≧≦][^;；:：]*[:：](?=\s*[≥≤><≧≦]\s*\d)")
 
 # A bracket between two digits with no bracket opened ('9)8%'): a ruling's remains, never print.
 BRACKET_IN_NUMBER = re.compile(r"(?<=\d)[)）](?=\d)")
@@ -192,7 +195,9 @@ MISREAD_MARKS = (
     (re.compile(r"(?:^|(?<=[。；;：:]))(\d)[,，](?=[\u4e00-\u9fff])"), r"\1."),  # a list item's number ('1.保障')
     (re.compile(r"(?<=\d)↑"), "个"),                           # 个 blurred at 150–200 dpi; no arrow is printed
     (re.compile(r"(?<![研探追深考])究成"), "完成"),              # 完 loses its hook at 150 dpi; 究成 only in 研究成果…
-    (re.compile(r"(?<=[\u4e00-\u9fff])[\[\]|](?=[\u4e00-\u9fff])"), ""),  # between characters: a ruling's remains
+    (re.compile(r"(?<![年月期周始本岁季旬])末(?![端尾梢位次日])"), "未"),  # 未's longer top stroke blurred: 末 only
+                                                                  # in 年末, 期末, 末梢… (时未全面 read 时末全面)
+    (re.compile(r"(?<=[\u4e00-\u9fff，。、；：])[\[\]|](?=[\u4e00-\u9fff])"), ""),  # between characters: a ruling's remains
     (re.compile(r"(?<=[\u4e00-\u9fff])[a-z](?=[\u4e00-\u9fff])"), ""),   # a lone small letter between characters: dust
     (re.compile(r"(?<![A-Za-z])[iI][sS][0oO](?=\s*\d)"), "ISO"),  # a standard's name ('ISO9001') with I or O misread
     (re.compile(r"(?<![A-Za-z])[D0]A(?=[\u4e00-\u9fff])"), "OA"),   # office automation (OA移动办公), O read as D
@@ -225,18 +230,29 @@ def match_bracket_widths(text: str) -> str:
     """
     out, opened = [], []
     for char in text:
-        if char in "(（":
-            opened.append(char)
-        elif char in ")）】]" and opened:     # 】 or ] closing a round bracket: its hook misread
-            char = "）" if opened.pop() == "（" else ")"
+        if char in "(（《":
+            opened.append(len(out))
+        elif char == "》" and opened and out[opened[-1]] == "《":
+            opened.pop()
+        elif char in ")）】]" and opened and (out[opened[-1]] != "《" or char in ")）"):
+            at = opened.pop()                 # 】 or ] closing a round bracket: its hook misread
+            if out[at] == "《":               # ... or a round bracket opened as 《 ('《可控化)')
+                out[at] = "(" if char == ")" else "（"
+            char = "）" if out[at] == "（" else ")"
         out.append(char)
     return "".join(out)
 
 
 def fix_list_separators(text: str) -> str:
-    for pattern in (COLON_BEFORE_LATER_ITEM, COLON_BETWEEN_MEASURES):
-        text = pattern.sub(lambda m: "；" if m.group(0) == "：" else ";", text)
+    for pattern in (COLON_BEFORE_LATER_ITEM, COLON_BETWEEN_MEASURES, COLON_IN_MEASURE_LIST):
+        text = pattern.sub(_as_semicolon, text)
     return text
+
+
+def _as_semicolon(match: re.Match) -> str:
+    """The match with its last character, a colon, made a semicolon of the same width."""
+    head, colon = match.group(0)[:-1], match.group(0)[-1]
+    return head + ("；" if colon == "：" else ";")
 
 
 def fix_dash_runs(text: str) -> str:

@@ -64,6 +64,8 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("稳定运转：3.组织培训", "稳定运转；3.组织培训"),  # a colon before list item 3 was a semicolon
     ("本年度完成：1.保障", "本年度完成：1.保障"),      # ... before item 1 it is a colon
     ("≥70个:100%", "≥70个;100%"),                   # between two measures
+    ("≥40000件工单标签：≥50篇；≥4场", "≥40000件工单标签；≥50篇；≥4场"),  # ... between items opening with one
+    ("满意度：≥90%", "满意度：≥90%"), ("≥5个;标准：≥3项", "≥5个;标准：≥3项"),  # a label's colon stays
     ("09:30前", "09:30前"),                         # a time keeps its colon
     (":实现流程、稳定", "实现流程、稳定"),             # a mark before the first character
     ("-知识库运维", "知识库运维"), ("V不适用", "不适用"), ("VR设备", "VR设备"), ("DVD光盘", "DVD光盘"),
@@ -76,7 +78,10 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("↑", "↑"),
     ("本年度究成专项工作", "本年度完成专项工作"),       # 完 read as 究
     ("研究成果", "研究成果"),                           # ... where 究成 is a word it stays
+    ("设置时末全面衡量", "设置时未全面衡量"), ("本项目末实施", "本项目未实施"),  # 未 read as 末
+    ("截至年末", "截至年末"), ("网络末梢节点", "网络末梢节点"), ("期末余额", "期末余额"),  # ... 末 where it is a word
     ("概算审核部门]审核", "概算审核部门审核"),          # a ruling's remains between characters
+    ("安全管理，|防范安全", "安全管理，防范安全"),       # ... or after a mark
     ("98%|20", "98%|20"),
     ("经营许可i证", "经营许可证"),                      # a lone small letter between characters: dust
     ("WIFI全面覆盖", "WIFI全面覆盖"), ("A类事项", "A类事项"),         # capitals and words stay
@@ -86,6 +91,8 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("完成)", "完成)"),                                 # nothing opened: left alone
     ("50元一餐(不含早餐】", "50元一餐(不含早餐)"), ("（含税]", "（含税）"),  # a round bracket's hook misread
     ("【重点】工作", "【重点】工作"), ("(1)【重点】", "(1)【重点】"),
+    ("事件预警《可控化)", "事件预警(可控化)"), ("《方案》(试行)", "《方案》(试行)"),  # a 《 closed by ')'
+    ("《关于(试行)的通知》", "《关于(试行)的通知》"),
     ("平台建设。:我局积极落实", "平台建设。我局积极落实"),  # dust after a full stop read as a colon
     ("指标值.", "指标值。"), ("验收较晚.以后", "验收较晚.以后"), ("1.5万元", "1.5万元"),  # a '.' ending the text
     ("1,保障全区", "1.保障全区"), ("下发。2,保障", "下发。2.保障"), ("完成100,有效", "完成100,有效"),  # item numbers

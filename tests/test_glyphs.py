@@ -78,6 +78,20 @@ def test_lone_slash_is_told_from_one_and_seven(font, text, slash):
 
 
 @pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("text, slash", [("/", True), ("1", False), ("7", False), ("1/2", False), ("/1", False)])
+def test_a_slash_with_specks_beside_it_and_a_seal_s_remains_above(font, text, slash):
+    """A seal's lifted letters leave light pieces at the cell's top; dust sits at the stroke's foot."""
+    from pipeline.glyphs import is_lone_slash
+    mask = glyph_mask(text, font).copy()
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    top, foot, right = int(rows[0]), int(rows[-1]), int(cols[-1])
+    mask[top - 9:top - 3, 4:9] = True                     # the seal's remains, above the stroke
+    mask[top - 10:top - 2, 14:20] = True
+    mask[foot - 2:foot, right + 2:right + 4] = True       # a speck at its foot
+    assert is_lone_slash(mask, text_height=32) is slash
+
+
+@pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
 @pytest.mark.parametrize("text, slash", [("/", True), ("1", False), ("7", False)])
 def test_a_fattened_slash_is_still_a_slash(font, text, slash):
     """Blur and a 150-dpi scan upsampled to 300 fatten a '/' until it fills over half its box."""
@@ -198,11 +212,25 @@ def test_comparator_with_its_bar_fused_by_blur(font, printed, read):
 
 
 @pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
-@pytest.mark.parametrize("printed, read, expected", [("。", "0", "。"), ("0", "0", "0")])
+@pytest.mark.parametrize("printed, read, expected", [
+    ("。", "0", "。"), ("0", "0", "0"),
+    ("一", "一", "一"), ("、", "、", "、"),
+])
 def test_full_stop_wrapped_onto_a_line_of_its_own(font, printed, read, expected):
     from pipeline.glyphs import restore_full_stop
     text_height = line_mask("项目", font).shape[0]
     assert restore_full_stop(read, line_mask(printed, font), text_height) == expected
+
+
+@pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("printed, read, expected", [
+    ("。", "日", "。"), ("。", "目", "。"),      # a ring blurred shut, scaled to a line's height, reads boxy
+    ("一", "一", "一"), ("、", "、", "、"),
+])
+def test_blurred_full_stop_on_a_line_of_its_own_read_as_a_character(font, printed, read, expected):
+    from pipeline.glyphs import restore_full_stop
+    text_height = blurred_line_mask("项目", font, size=24).shape[0]
+    assert restore_full_stop(read, blurred_line_mask(printed, font, size=24), text_height) == expected
 
 
 @pytest.mark.parametrize("font", ALL_FONTS, ids=lambda p: p.stem)
@@ -315,3 +343,19 @@ ONE_BAR = """
 def test_two_bars_blurred_into_one_band_twice_a_bar_high():
     assert comparator_of(glyph_from_rows(BARS_BLURRED_SHUT), line_height=20) == ">=="
     assert comparator_of(glyph_from_rows(ONE_BAR), line_height=21) == ">="
+
+
+@pytest.mark.parametrize("font", ALL_FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("printed, read", [
+    ("、系统补丁等", "系统补丁等"),       # a mark wrapped to the line's start, dropped by the recogniser
+    ("、供电、经营", "供电、经营"),
+    ("，保障项目", "保障项目"), ("。因此一定", "因此一定"),
+    ("心理咨询", "心理咨询"),             # a character whose first stroke is a dot stays as read
+    ("小组会议", "小组会议"), ("火灾隐患", "火灾隐患"), ("必须完成", "必须完成"), ("以及相关", "以及相关"),
+    ("外包服务", "外包服务"), ("少量", "少量"), ("六个", "六个"), ("卜算", "卜算"), ("江河", "江河"),
+    ("冰雪", "冰雪"), ("习惯", "习惯"), ("为民", "为民"), ("斗争", "斗争"), ("州市", "州市"), ("头部", "头部"),
+])
+def test_a_mark_wrapped_to_the_line_start(font, printed, read):
+    from pipeline.glyphs import restore_leading_mark
+    for mask in (line_mask(printed, font), blurred_line_mask(printed, font)):
+        assert restore_leading_mark(read, mask) == printed

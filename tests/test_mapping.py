@@ -269,6 +269,12 @@ def test_a_number_read_with_marks_around_it_is_guessed_but_stays_unreadable():
     assert set(mapped.unreadable) == {"indicators[2].weight", "indicators[2].score"}
 
 
+@pytest.mark.parametrize("read, guess", [("14000Q0.00", 1400000), ("1O0", 100), ("2l", 2), ("A4", 4)])
+def test_a_letter_amid_digits_is_guessed_as_the_digit_it_looks_like(read, guess):
+    from pipeline.mapping import best_guess_number
+    assert best_guess_number(read) == guess
+
+
 def test_funds_whose_first_labels_a_seal_covers_are_still_read_in_printed_order():
     header = [list(r) for r in HEADER_B]
     header[2] = [("项目资金(元)", 1, 5), "", "务服X", "全年预算数", "全年执行数", "X区", "执行率", ("得分", 2)]

@@ -316,6 +316,69 @@ def test_a_light_full_stop_after_text_stays_but_a_light_speck_alone_goes():
     assert not mask[:, 340:].any()
 
 
+def _full_line_with_a_light_mark_below(mark_x: int) -> tuple[np.ndarray, tuple[int, int]]:
+    crop = blank(80, 330)
+    draw_text(crop, (4, 4), "本项目已收回资金，未实施")
+    ink = crop < 128
+    cols, rows = np.flatnonzero(ink.any(axis=0)), np.flatnonzero(ink.any(axis=1))
+    x, y = int(cols[0]) + mark_x, int(rows[-1]) + 20
+    cv2.circle(crop, (x, y), 3, 165, -1)                                # a '。' blurred light
+    return crop, (x, y)
+
+
+def test_a_light_full_stop_wrapped_to_a_line_of_its_own_stays():
+    """The text ran to the cell's edge and its '。' went on to the next line, under its first character."""
+    crop, (x, y) = _full_line_with_a_light_mark_below(mark_x=2)
+    mask = R.clean_ink(crop[:, :int(np.flatnonzero((crop < 128).any(axis=0))[-1]) + 12],
+                       R.InkLevels(weak=200, strong=140), 1 / SCALE).mask
+    assert mask[y - 4:y + 5, x - 4:x + 5].any()
+
+
+@pytest.mark.parametrize("mark_x", [120, 260])
+def test_a_light_mark_under_a_line_elsewhere_is_dust(mark_x):
+    crop, (x, y) = _full_line_with_a_light_mark_below(mark_x)
+    mask = R.clean_ink(crop, R.InkLevels(weak=200, strong=140), 1 / SCALE).mask
+    assert not mask[y - 4:y + 5, x - 4:x + 5].any()
+
+
+def test_a_cell_of_light_flat_strokes_only_is_blank():
+    """A seal's letters lifted off an empty cell leave light flat pieces: no placeholder, no text."""
+    page, table = synthetic_form()
+    xs, y = (120, 200), 190          # in cell (1, 0), which is empty
+    page[y:y + 2, xs[0]:xs[0] + 12] = 170                # shorter than a '—'
+    page[y + 8:y + 10, xs[1]:xs[1] + 9] = 170
+    engine = RecordingEngine()
+    R.read_cells(page, table, scale=SCALE, engine=engine)
+    cell = next(c for c in table.cells if (c.row, c.col) == (1, 0))
+    assert cell.text == "" and len(engine.crops) == 4
+
+
+class ChineseEngine(RecordingEngine):
+    """Reads every line as '系统', dropping any mark, as the recogniser drops a wrapped '、'."""
+
+    def recognize(self, crops):
+        self.crops.extend(crops)
+        return [Recognition("系统", 0.95) for _ in crops]
+
+
+def test_a_mark_wrapped_onto_a_cell_s_later_line_is_put_back_but_not_on_its_first():
+    xs, ys = [50, 450, 850], [50, 150]
+    page = blank(200, 900)
+    for x in xs:
+        cv2.line(page, (x, ys[0]), (x, ys[-1]), 0, 3)
+    for y in ys:
+        cv2.line(page, (xs[0], y), (xs[-1], y), 0, 3)
+    draw_text(page, (60, 60), "项目建设内容包括系统")
+    draw_text(page, (60, 100), "、系统")                  # the mark wrapped onto the second line
+    draw_text(page, (460, 80), "、系统")                  # a cell's first line: nothing wraps there
+    cells = [Cell(row=0, col=c, row_span=1, col_span=1,
+                  bbox=BBox(xs[c] * SCALE, ys[0] * SCALE, xs[c + 1] * SCALE, ys[1] * SCALE)) for c in range(2)]
+    table = Table(page=1, bbox=BBox(xs[0] * SCALE, ys[0] * SCALE, xs[-1] * SCALE, ys[-1] * SCALE),
+                  n_rows=1, n_cols=2, cells=cells)
+    R.read_cells(page, table, scale=SCALE, engine=ChineseEngine())
+    assert [c.text for c in table.cells] == ["系统、系统", "系统"]
+
+
 def _three_by_three(middle_row_text: list[tuple[int, str]], stub: bool = False, text_row_below: bool = False
                     ) -> tuple[np.ndarray, Table, list[np.ndarray], list[int]]:
     """A 3x3 ruled table whose middle row joins columns 1 and 2 (their ruling wiped there, or

@@ -112,7 +112,9 @@ def test_a_doubtful_reading_the_sums_confirm_loses_its_doubt():
     misread = _read_off_the_scan(form.model_copy(deep=True), "indicators[0].weight")
     misread.indicators[0].weight += 1
     unreadable = {"indicators[0].weight": "置信度 0.41"}
-    assert infer_unreadable_points(misread, unreadable) == [] and "indicators[0].weight" in unreadable
+    issues = infer_unreadable_points(misread, unreadable)           # contradicted: the sums' value, flagged
+    assert [i.rule for i in issues] == ["inferred_from_sums"]
+    assert misread.indicators[0].weight == form.indicators[0].weight
 
 
 def test_nothing_is_worked_out_where_two_cells_are_lost_or_the_groups_disagree():
@@ -158,10 +160,18 @@ def test_a_guess_from_a_reading_with_no_number_as_printed_gives_way_to_the_sums(
     unreadable = {path: f"{UNPARSED_NUMBER}：.0"}
     issues = infer_unreadable_points(form, unreadable)
     assert form.indicators[index].score == 20 and [i.rule for i in issues] == ["inferred_from_sums"]
+
+
+def test_a_doubtful_reading_the_sums_contradict_takes_their_value_and_stays_flagged():
+    """15 read as 14 under a pen stroke, with little confidence: the one doubtful cell of its sum."""
+    form, index = next((f, i) for f in _valid_forms() for i, row in enumerate(f.indicators) if row.score == 20)
+    path = f"indicators[{index}].score"
     doubtful = _read_off_the_scan(form.model_copy(deep=True), path)
-    doubtful.indicators[index].score = 0.0
-    unreadable = {path: "置信度 0.41"}                 # read as a number, only doubted: left as read
-    assert infer_unreadable_points(doubtful, unreadable) == [] and doubtful.indicators[index].score == 0
+    doubtful.indicators[index].score = 2.0
+    unreadable = {path: "置信度 0.41"}
+    issues = infer_unreadable_points(doubtful, unreadable)
+    assert doubtful.indicators[index].score == 20 and [i.rule for i in issues] == ["inferred_from_sums"]
+    assert path not in unreadable and issues[0].severity == "error"
 
 
 def test_a_total_score_is_never_made_up_from_its_parts():
