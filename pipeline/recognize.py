@@ -191,10 +191,9 @@ def _wrapped_to_line_start(glyphs: np.ndarray, x: int, y: int, w: int, h: int) -
     line_height = line_bottom - line_top
     if line_height < 2 * h or y - line_bottom > line_height:
         return False
-    cols = np.flatnonzero(glyphs[line_top:line_bottom].any(axis=0))
-    under_first = abs(x - cols[0]) <= 2 * w
-    runs_to_edge = glyphs.shape[1] - cols[-1] <= 1.5 * line_height
-    return bool(under_first and runs_to_edge)
+    line = glyphs[line_top:line_bottom]
+    under_first = abs(x - np.flatnonzero(line.any(axis=0))[0]) <= 2 * w
+    return bool(under_first and runs_to_edge(line, line_height))
 
 
 def _without_edge_rulings(mask: np.ndarray, edge: int) -> np.ndarray:
@@ -423,6 +422,7 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
     masks: list[np.ndarray] = []
     shapes: list[np.ndarray] = []
     owners: list[int] = []
+    wrapped: list[bool] = []        # the line before it, in its cell, ran to the cell's edge
     for index, (cell, ink) in enumerate(zip(table.cells, inks)):
         cell.text, cell.confidence, cell.unreadable = "", 1.0, False
         if not ink.mask.any():
@@ -435,15 +435,19 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
             continue
         if not (ink.gray[ink.mask] < levels.strong).any():
             continue        # light flat strokes and dots only, no placeholder: a seal letter's remains
+        previous = None
         for band in split_text_lines(ink.mask, text_h):
             crops.append(line_crop(ink, band, text_h))
             masks.append(ink.mask[band[0]:band[1]])
             shapes.append(glyph_shapes(ink, band, levels))
             owners.append(index)
+            wrapped.append(previous is not None and runs_to_edge(previous, text_h))
+            previous = masks[-1]
 
     texts: dict[int, list[str]] = {}
-    for owner, mask, shape, (read, conf) in zip(owners, masks, shapes, recognize_in_width_order(crops, engine)):
-        text, doubtful = restore_marks(read, mask, shape, text_h, continues_cell=owner in texts)
+    readings = recognize_in_width_order(crops, engine)
+    for owner, mask, shape, after_wrap, (read, conf) in zip(owners, masks, shapes, wrapped, readings):
+        text, doubtful = restore_marks(read, mask, shape, text_h, after_wrap=after_wrap)
         if doubtful:
             conf = min(conf, DOUBTFUL_CONFIDENCE)
         texts.setdefault(owner, []).append(text)
@@ -456,15 +460,22 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
 
 
 def restore_marks(read: str, mask: np.ndarray, shape: np.ndarray, text_height: float, *,
-                  continues_cell: bool) -> tuple[str, bool]:
+                  after_wrap: bool) -> tuple[str, bool]:
     """One line's reading with the marks its glyphs show put right, and whether a comparator in it
-    stays doubtful. ``mask``: the line's ink; ``shape``: its strokes at their printed width."""
+    stays doubtful. ``mask``: the line's ink; ``shape``: its strokes at their printed width;
+    ``after_wrap``: the line before it in its cell ran to the cell's edge."""
     comparators = restore_comparator(read, shape)
     text = restore_full_stop(restore_colon_marks(comparators, shape), mask, text_height)
     text = restore_asterisk(restore_comma(text, mask), mask)
-    if continues_cell:
-        text = restore_leading_mark(text, mask)      # a mark wraps onto a cell's later lines only
+    if after_wrap:
+        text = restore_leading_mark(text, mask)      # a mark wraps only onto the line after a full one
     return text, comparator_doubtful(text, shape, overruled=comparators != read)
+
+
+def runs_to_edge(line_mask: np.ndarray, text_height: float) -> bool:
+    """The line's ink reaches within an em and a half of the crop's right edge: its text wrapped."""
+    cols = np.flatnonzero(line_mask.any(axis=0))
+    return bool(cols.size) and line_mask.shape[1] - cols[-1] <= 1.5 * text_height
 
 
 def split_fused_cells(table: Table, masks: Sequence[np.ndarray], crop_x0: Sequence[int], scale: float) -> bool:

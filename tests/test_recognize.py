@@ -361,22 +361,24 @@ class ChineseEngine(RecordingEngine):
         return [Recognition("系统", 0.95) for _ in crops]
 
 
-def test_a_mark_wrapped_onto_a_cell_s_later_line_is_put_back_but_not_on_its_first():
-    xs, ys = [50, 450, 850], [50, 150]
-    page = blank(200, 900)
+def test_a_mark_wrapped_onto_the_line_after_a_full_one_is_put_back_and_nowhere_else():
+    xs, ys = [50, 355, 755, 1155], [50, 150]
+    page = blank(200, 1200)
     for x in xs:
         cv2.line(page, (x, ys[0]), (x, ys[-1]), 0, 3)
     for y in ys:
         cv2.line(page, (xs[0], y), (xs[-1], y), 0, 3)
-    draw_text(page, (60, 60), "项目建设内容包括系统")
+    draw_text(page, (60, 60), "项目建设内容包括系统")      # runs to the cell's edge
     draw_text(page, (60, 100), "、系统")                  # the mark wrapped onto the second line
-    draw_text(page, (460, 80), "、系统")                  # a cell's first line: nothing wraps there
+    draw_text(page, (365, 80), "、系统")                  # a cell's first line: nothing wraps there
+    draw_text(page, (765, 60), "项目建设")                # a short line: nothing wraps after it
+    draw_text(page, (765, 100), "、系统")
     cells = [Cell(row=0, col=c, row_span=1, col_span=1,
-                  bbox=BBox(xs[c] * SCALE, ys[0] * SCALE, xs[c + 1] * SCALE, ys[1] * SCALE)) for c in range(2)]
+                  bbox=BBox(xs[c] * SCALE, ys[0] * SCALE, xs[c + 1] * SCALE, ys[1] * SCALE)) for c in range(3)]
     table = Table(page=1, bbox=BBox(xs[0] * SCALE, ys[0] * SCALE, xs[-1] * SCALE, ys[-1] * SCALE),
-                  n_rows=1, n_cols=2, cells=cells)
+                  n_rows=1, n_cols=3, cells=cells)
     R.read_cells(page, table, scale=SCALE, engine=ChineseEngine())
-    assert [c.text for c in table.cells] == ["系统、系统", "系统"]
+    assert [c.text for c in table.cells] == ["系统、系统", "系统", "系统系统"]
 
 
 def _three_by_three(middle_row_text: list[tuple[int, str]], stub: bool = False, text_row_below: bool = False
