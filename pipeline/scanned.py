@@ -163,6 +163,7 @@ IMPOSSIBLE_READINGS = {
     **{f"{head}问": f"{head}间" for head in "时期空房车之区夜瞬池"},
     **{f"问{tail}": f"间{tail}" for tail in "断隔距"},
     "结东": "结束", "借施": "措施", "帝宽": "带宽",     # 带's top blurred shut reads 帝, sure of it
+    "大购新区": "大鹏新区",                             # 鹏's 朋 blurred into 贝 and 勹
 }
 
 # The forms' two placeholder phrases, read one character off. 适's 舌 and 辶 blur into other 辶
@@ -201,6 +202,7 @@ MISREAD_MARKS = (
     (re.compile(r"(?<=[\u4e00-\u9fff])[a-z](?=[\u4e00-\u9fff])"), ""),   # a lone small letter between characters: dust
     (re.compile(r"(?<![A-Za-z])[iI][sS][0oO](?=\s*\d)"), "ISO"),  # a standard's name ('ISO9001') with I or O misread
     (re.compile(r"(?<![A-Za-z])[D0]A(?=[\u4e00-\u9fff])"), "OA"),   # office automation (OA移动办公), O read as D
+    (re.compile(r"^[Il]$"), "1"),                                   # a lone 1 read as a letter: no cell holds one
 )
 
 
