@@ -511,6 +511,7 @@ def _comma_shaped(run: np.ndarray, line_mask: np.ndarray) -> bool:
 LEADING_COMMA_WIDTH = 0.75  # a comma is narrower than this share of its height; a '、' or '。' wider
 RING_BLURRED_FILL = 0.64   # a '。' blurred shut fills this much of its box or more (0.67–0.8); a '、' 0.34–0.59
 LEADING_MARK_MIN = 0.15   # a mark stands 0.2 of its line's height or more; dust left by the cleaning is smaller
+LEADING_MARK_HAIR = 0.1   # a gap this narrow (share of the line's height) inside a mark is a break, not a space
 LEADING_MARK_EM = 0.5     # a mark wrapped to a line's start keeps its em: the next glyph starts this far on
                           # (share of the line's height; marks 0.56–1.2); the dot of 心 or 小 0.26–0.32
 
@@ -522,14 +523,14 @@ def restore_leading_mark(text: str, line_mask: np.ndarray) -> str:
     the next glyph stands a good part of an em after it (a dot of a character
     lies closer to the rest of it).
     """
-    if not text or not is_chinese(text[0]):
+    if not text or not (is_chinese(text[0]) or text[0].isdigit()):
         return text
-    spans = _column_spans(line_mask)
+    height = _ink_height(line_mask)
+    spans = _joined_across_hairs(_column_spans(line_mask), max(1, int(LEADING_MARK_HAIR * height)))
     if len(spans) < 2:
         return text
     (x0, x1), (next_x0, _) = spans[0], spans[1]
     mark = line_mask[:, x0:x1]
-    height = _ink_height(line_mask)
     rows = np.flatnonzero(mark.any(axis=1))
     line_top = int(np.flatnonzero(line_mask.any(axis=1))[0])
     tall, wide = rows[-1] - rows[0] + 1, x1 - x0
@@ -553,6 +554,17 @@ def _mark_shaped_as(mark: np.ndarray) -> str:
 def _has_hole(mark: np.ndarray) -> bool:
     _, hierarchy = cv2.findContours(mark.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     return hierarchy is not None and bool((hierarchy[0][:, 3] >= 0).any())
+
+
+def _joined_across_hairs(spans: list[tuple[int, int]], hair: int) -> list[tuple[int, int]]:
+    """Column spans with gaps of ``hair`` columns or less closed: one glyph that blur or faint print broke."""
+    joined: list[tuple[int, int]] = []
+    for x0, x1 in spans:
+        if joined and x0 - joined[-1][1] <= hair:
+            joined[-1] = (joined[-1][0], x1)
+        else:
+            joined.append((x0, x1))
+    return joined
 
 
 def _column_spans(mask: np.ndarray) -> list[tuple[int, int]]:

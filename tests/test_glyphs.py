@@ -349,7 +349,8 @@ def test_two_bars_blurred_into_one_band_twice_a_bar_high():
 @pytest.mark.parametrize("printed, read", [
     ("、系统补丁等", "系统补丁等"),       # a mark wrapped to the line's start, dropped by the recogniser
     ("、供电、经营", "供电、经营"),
-    ("，保障项目", "保障项目"), ("。因此一定", "因此一定"),
+    ("，保障项目", "保障项目"), ("。因此一定", "因此一定"), ("，2021年自助", "2021年自助"),
+    ("1.保障", "1.保障"), ("2021年", "2021年"),
     ("心理咨询", "心理咨询"),             # a character whose first stroke is a dot stays as read
     ("小组会议", "小组会议"), ("火灾隐患", "火灾隐患"), ("必须完成", "必须完成"), ("以及相关", "以及相关"),
     ("外包服务", "外包服务"), ("少量", "少量"), ("六个", "六个"), ("卜算", "卜算"), ("江河", "江河"),
@@ -359,3 +360,13 @@ def test_a_mark_wrapped_to_the_line_start(font, printed, read):
     from pipeline.glyphs import restore_leading_mark
     for mask in (line_mask(printed, font), blurred_line_mask(printed, font)):
         assert restore_leading_mark(read, mask) == printed
+
+
+@pytest.mark.parametrize("font", ALL_FONTS, ids=lambda p: p.stem)
+def test_a_wrapped_mark_broken_by_a_hair_is_one_mark(font):
+    """Faint print breaks a '、' into two pieces a column apart; the gap before the next glyph is an em."""
+    from pipeline.glyphs import _column_spans, restore_leading_mark
+    mask = blurred_line_mask("、水资源", font).copy()
+    x0, x1 = _column_spans(mask)[0]
+    mask[:, (x0 + x1) // 2] = False
+    assert restore_leading_mark("水资源", mask) == "、水资源"
