@@ -202,7 +202,6 @@ MISREAD_MARKS = (
     (re.compile(r"(?<=[\u4e00-\u9fff])[a-z](?=[\u4e00-\u9fff])"), ""),   # a lone small letter between characters: dust
     (re.compile(r"(?<![A-Za-z])[iI][sS][0oO](?=\s*\d)"), "ISO"),  # a standard's name ('ISO9001') with I or O misread
     (re.compile(r"(?<![A-Za-z])[D0]A(?=[\u4e00-\u9fff])"), "OA"),   # office automation (OA移动办公), O read as D
-    (re.compile(r"^[Il]$"), "1"),                                   # a lone 1 read as a letter: no cell holds one
 )
 
 
