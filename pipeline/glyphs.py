@@ -517,7 +517,7 @@ LEADING_MARK_EM = 0.5     # a mark wrapped to a line's start keeps its em: the n
 
 
 def restore_leading_mark(text: str, line_mask: np.ndarray) -> str:
-    """A '、' or '，' wrapped to the start of a line, which the recogniser drops ('、系统补丁' read '系统补丁').
+    """A '、', '，' or '。' wrapped to the start of a line, which the recogniser drops ('、系统补丁' read '系统补丁').
 
     The line's first glyph is mark-sized, its top well below the line's, and
     the next glyph stands a good part of an em after it (a dot of a character
