@@ -92,7 +92,8 @@ def _fused_bar_comparator(glyph: np.ndarray, next_height: int | None) -> str | N
     half (0.8–1.23 on scans); with the bar fused in, 1.24–1.9. Between
     BARE_CHEVRON_MAX_INK_RATIO and FUSED_BAR_INK_RATIO the height tells: a bare
     chevron stands about as high as a small letter (0.58–0.63 of the digit
-    after it), with the bar below the digit's height (0.88–1.0).
+    after it), with the bar below 0.77–1.0 of it. The height is asked beyond
+    that band too: a bare '>' printed heavy reaches 1.34 (typical seed 21).
     """
     h = glyph.shape[0]
     if h < 6 or glyph.shape[1] < MIN_CHEVRON_RATIO * 0.75 * h:
@@ -101,7 +102,9 @@ def _fused_bar_comparator(glyph: np.ndarray, next_height: int | None) -> str | N
     heaviness = _bottom_heaviness(glyph)
     if not direction or heaviness < BARE_CHEVRON_MAX_INK_RATIO:
         return None
-    if _in_between(heaviness) and not (next_height and h >= BAR_HEIGHT_SHARE * next_height):
+    if next_height and h < BAR_HEIGHT_SHARE * next_height:
+        return None             # as short as a bare chevron: heavily printed, no bar below it
+    if _in_between(heaviness) and not next_height:
         return None
     return direction + "="
 

@@ -370,3 +370,23 @@ def test_a_wrapped_mark_broken_by_a_hair_is_one_mark(font):
     x0, x1 = _column_spans(mask)[0]
     mask[:, (x0 + x1) // 2] = False
     assert restore_leading_mark("水资源", mask) == "、水资源"
+
+
+def heavy_bare_chevron_then(digit_scale: float) -> np.ndarray:
+    """A one-piece '>' whose lower arm printed twice as thick as its upper, no bar, then a digit."""
+    import cv2
+
+    mask = np.zeros((40, 80), np.uint8)
+    cv2.line(mask, (1, 25), (12, 31), 1, 1)
+    cv2.line(mask, (12, 31), (1, 37), 1, 2)
+    cv2.putText(mask, "9", (30, 38), cv2.FONT_HERSHEY_SIMPLEX, digit_scale, 1, 2)
+    return mask.astype(bool)
+
+
+def test_a_heavy_bare_chevron_short_beside_its_number_has_no_bar():
+    """A bare '>' printed heavy below (1.34 times the ink of its upper half, typical seed 21) stands
+    0.59 of the digit after it; a chevron with its bar fused below stands 0.77 of it or more."""
+    from pipeline.glyphs import _bottom_heaviness, first_glyph
+    mask = heavy_bare_chevron_then(digit_scale=1.3)
+    assert _bottom_heaviness(first_glyph(mask)) >= 1.3
+    assert restore_comparator(">9", mask) == ">9"
