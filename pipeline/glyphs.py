@@ -353,8 +353,15 @@ def comparator_doubtful(text: str, line_mask: np.ndarray, *, overruled: bool = F
 
 
 def _comparator_at(glyphs: list[np.ndarray], index: int, line_height: int) -> str | None:
-    following = glyphs[index + 1].shape[0] if index + 1 < len(glyphs) else None
+    following = _lead_height(glyphs[index + 1]) if index + 1 < len(glyphs) else None
     return comparator_of(glyphs[index], line_height, following)
+
+
+def _lead_height(glyph: np.ndarray) -> int:
+    """Height of the glyph's first character: digits run into the character after them ('50份'),
+    which stands taller; a digit is about half as wide as high."""
+    rows = np.flatnonzero(glyph[:, :max(1, int(np.ceil(0.6 * glyph.shape[0])))].any(axis=1))
+    return int(rows[-1] - rows[0] + 1) if rows.size else glyph.shape[0]
 
 
 def _between_bare_and_fused(glyph: np.ndarray) -> bool:

@@ -390,3 +390,14 @@ def test_a_heavy_bare_chevron_short_beside_its_number_has_no_bar():
     mask = heavy_bare_chevron_then(digit_scale=1.3)
     assert _bottom_heaviness(first_glyph(mask)) >= 1.3
     assert restore_comparator(">9", mask) == ">9"
+
+
+def test_a_number_run_into_the_character_after_it_is_measured_by_its_first_digit():
+    """'≥50份': the digits touch 份, which stands taller; the chevron is weighed against the 5."""
+    from pipeline.glyphs import _lead_height
+    run = np.zeros((20, 45), bool)
+    run[3:18, 0:9] = True                   # the 5, 15 high
+    run[3:18, 10:19] = True                 # the 0
+    run[0:20, 18:45] = True                 # 份, 20 high, touching the 0
+    assert _lead_height(run) == 15
+    assert _lead_height(run[3:18, 0:9]) == 15
