@@ -13,6 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from pipeline.ink import inked_spans
 from pipeline.ocr.lexicon import is_chinese
 
 READ_AS_COMPARATOR = set(">＞》〉›<＜《〈‹≥≤≧≦⩾⩽Vv")
@@ -579,9 +580,7 @@ def _joined_across_hairs(spans: list[tuple[int, int]], hair: int) -> list[tuple[
 
 def _column_spans(mask: np.ndarray) -> list[tuple[int, int]]:
     """[x0, x1) of every ink run between clear columns."""
-    cols = np.concatenate(([False], mask.any(axis=0), [False])).astype(np.int8)
-    edges = np.flatnonzero(np.diff(cols))
-    return list(zip(edges[0::2].tolist(), edges[1::2].tolist()))
+    return inked_spans(mask.any(axis=0))
 
 
 READ_AS_ASTERISK = set("~～")

@@ -40,3 +40,9 @@ def gray_quantile(gray: np.ndarray, q: float) -> float:
 
 def gray_median(gray: np.ndarray) -> float:
     return gray_quantile(gray, 0.5)
+
+
+def inked_spans(inked: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) of every run of True in a 1-D projection (rows or columns holding ink)."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], inked.astype(np.int8), [0]))))
+    return list(zip(edges[0::2].tolist(), edges[1::2].tolist()))

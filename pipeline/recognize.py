@@ -19,7 +19,7 @@ import numpy as np
 
 from pipeline.glyphs import (comparator_doubtful, is_lone_slash, restore_asterisk, restore_colon_marks,
                              restore_comma, restore_comparator, restore_full_stop, restore_leading_mark)
-from pipeline.ink import component_minima, gray_median, labelled_minima
+from pipeline.ink import component_minima, gray_median, inked_spans, labelled_minima
 from pipeline.objects import BBox, Cell, Table, TextLine
 from pipeline.ocr.base import OcrEngine
 
@@ -282,11 +282,7 @@ def _without_specks(mask: np.ndarray, min_area: float, thin: float) -> np.ndarra
 
 def ink_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Row ranges [y0, y1) holding ink, from the horizontal projection."""
-    rows = mask.any(axis=1)
-    if not rows.any():
-        return []
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], rows.astype(np.int8), [0]))))
-    return list(zip(edges[0::2].tolist(), edges[1::2].tolist()))
+    return inked_spans(mask.any(axis=1))
 
 
 def split_text_lines(mask: np.ndarray, text_height_px: float) -> list[tuple[int, int]]:
