@@ -48,6 +48,9 @@ POINTS = re.compile(r"^(.*?)[(（]\s*([\dOoCDlIS.]+)\s*分")
 POINTS_OPENING_LOST = re.compile(r"^(.*?)(\d+(?:\.\d+)?)\s*分\s*[)）]$")   # '产出指标50分)': the '(' faded
 OCR_DIGITS = str.maketrans("OoCDQlIS", "00000115")   # inside '(…分)' only digits are printed
 LETTER_AMID_DIGITS = re.compile(r"(?<=\d)[OoCDQlIS](?=\d)")   # '14000Q0.00': a blurred 0 read as a letter
+# a '%' worn thin (a seal lifted off it, faint print) read as one stray letter or colon: '100Z', '3.1p'
+PERCENT_SIGN_LOST = re.compile(r"^([<>≤≥=]*\d+(?:\.\d+)?)[A-Za-z:：;；]$")
+PERCENT_GUESSED = "百分号残缺，按目标值推断"
 LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
 TITLE_PREFIX = re.compile(r"^附件\s*\d*[:：]?")
 
@@ -466,7 +469,18 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
             score=reader.number(f"{path}.score", cells.get("score"), points=ocr),
             deviation=reader.text(f"{path}.deviation", cells.get("deviation")),
         ))
+        if ocr:
+            _restore_percent_sign(form.indicators[-1], f"{path}.actual", reader)
     form.level1_weights = levels.weights()
+
+
+def _restore_percent_sign(indicator: Indicator, path: str, reader: FieldReader) -> None:
+    """An actual read as a number and one stray mark, in a row whose target is a percentage: the
+    '%' is what the mark was. The field goes to review with the reading it replaced."""
+    match = PERCENT_SIGN_LOST.match(indicator.actual or "")
+    if match and (indicator.target or "").rstrip().endswith(("%", "％")):
+        reader.unreadable[path] = f"{PERCENT_GUESSED}：{indicator.actual}"
+        indicator.actual = match.group(1) + "%"
 
 
 def _spells_level1(rc: RowCell | None) -> bool:

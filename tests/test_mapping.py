@@ -282,3 +282,24 @@ def test_funds_whose_first_labels_a_seal_covers_are_still_read_in_printed_order(
     pages[0].tables = [make_table(1, header)]
     total = map_form(split_forms(pages).forms[0]).form.funds.total
     assert (total.initial_budget, total.annual_budget, total.weight, total.score) == (890000, 890000, 10, 9.8)
+
+
+@pytest.mark.parametrize("source, target, read, actual, flagged", [
+    ("ocr", "100%", "100Z", "100%", True),          # the '%' worn thin, read as a letter
+    ("ocr", "≥90%", "3.1p", "3.1%", True),
+    ("ocr", "100%", "98:", "98%", True),
+    ("ocr", "100%", "100%", "100%", False),         # read whole: nothing to put back
+    ("ocr", "100人", "100Z", "100Z", False),        # the target is no percentage: no ground for a '%'
+    ("ocr", "100%", "1Z0", "1Z0", False),           # a letter amid digits is no lost '%'
+    ("text_layer", "100%", "100Z", "100Z", False),  # a text layer prints what it prints
+])
+def test_a_percent_sign_read_as_a_stray_mark_is_put_back_for_review(source, target, read, actual, flagged):
+    rows = [list(r) for r in CONTINUATION_B]
+    rows[1] = ["满意度指标", "档案查询人员满意度", target, read, "0", "0", "无偏差"]
+    pages = two_page_form()
+    pages[1].tables = [make_table(2, rows, top=40)]
+    for page in pages:
+        page.source = source
+    mapped = map_form(split_forms(pages).forms[0])
+    assert mapped.form.indicators[3].actual == actual
+    assert ("indicators[3].actual" in mapped.unreadable) is flagged
