@@ -48,7 +48,8 @@ POINTS = re.compile(r"^(.*?)[(（]\s*([\dOoCDlIS.]+)\s*分")
 POINTS_OPENING_LOST = re.compile(r"^(.*?)(\d+(?:\.\d+)?)\s*分\s*[)）]$")   # '产出指标50分)': the '(' faded
 OCR_DIGITS = str.maketrans("OoCDQlIS", "00000115")   # inside '(…分)' only digits are printed
 LETTER_AMID_DIGITS = re.compile(r"(?<=\d)[OoCDQlIS](?=\d)")   # '14000Q0.00': a blurred 0 read as a letter
-# a '%' worn thin (a seal lifted off it, faint print) read as one stray letter or colon: '100Z', '3.1p'
+# a '%' worn thin (a seal lifted off it, faint print) read as one stray letter or colon: '100Z', '3.1p';
+# a Chinese character there is the unit ('685条' where the target's '条' was misread '%')
 PERCENT_SIGN_LOST = re.compile(r"^([<>≤≥=]*\d+(?:\.\d+)?)[A-Za-z:：;；]$")
 PERCENT_GUESSED = "百分号残缺，按目标值推断"
 LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
