@@ -28,6 +28,10 @@ and seal remains in the empty cell read as a lost number); the 总分 weight is
 filled in only as the 100 every form prints. Where no cell is lost, one doubtful
 reading that the sums confirm loses its doubt; one they contradict takes the whole
 number they call for (15 read as 14 under a pen stroke), flagged like a lost cell.
+The 总分 score read as a number the parts contradict takes their sum where it is
+the weakest reading of the sum, every part read without doubt, and the sum is
+one character from the reading ('99.3' for 99.5, '93.6' for 93.61): the printed
+total is the exact sum of its parts on 59 of the 60 truth forms that print one.
 
 A seal's letter or ring beside a number is read as one more digit at its start
 or end ('3100' for the 总分 score 100, '36' for 6, '2.009' for 2). Where the 总分
@@ -43,6 +47,7 @@ printed form that does not add up is reported as it is.
 from __future__ import annotations
 
 from pipeline.mapping import UNPARSED_NUMBER
+from pipeline.text import edit_distance
 from pipeline.record import Form, Issue
 from pipeline.validate import SCORE_SUM_TOLERANCE, form_sum_inputs
 
@@ -176,7 +181,28 @@ def infer_unreadable_points(form: Form, unreadable: dict[str, str]) -> list[Issu
             if found:
                 filled_by_sum.add(column)
             issues += found
-    return issues
+    return issues + _total_score_from_read_parts(form, unreadable)
+
+
+def _total_score_from_read_parts(form: Form, unreadable: dict[str, str]) -> list[Issue]:
+    read, parts = form.total.score, form_sum_inputs(form, "score")
+    if read is None or "total.score" not in form.provenance.fields or any(p in unreadable for p in parts):
+        return []
+    cells = _sum_cells(form, "score")
+    value = round(_from_total(cells, "total.score"), 2)
+    if abs(value - read) < EPSILON or not 0 <= value <= FULL_MARKS:
+        return []
+    if edit_distance(f"{value:g}", f"{read:g}") > 1 or not _weakest_reading(form, unreadable, "total.score", parts):
+        return []
+    unreadable.setdefault("total.score", f"读作 {read:g}")
+    return [_fill(form, unreadable, "total.score", value)]
+
+
+def _weakest_reading(form: Form, unreadable: dict[str, str], path: str, others: list[str]) -> bool:
+    """``path`` was read with less confidence than any of ``others`` (or with too little to stand)."""
+    fields = form.provenance.fields
+    least = min((fields[p].confidence for p in others if p in fields), default=1.0)
+    return path in unreadable or fields[path].confidence < least
 
 
 def _scores_of_unweighted_rows(form: Form, unreadable: dict[str, str]) -> list[Issue]:

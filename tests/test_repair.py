@@ -289,3 +289,37 @@ def test_forms_that_add_up_lose_no_digit():
         paths = _points_paths(form, "weight") + _points_paths(form, "score")
         copy = _read_off_the_scan(form.model_copy(deep=True), *paths)
         assert drop_stray_digits(copy, {}) == []
+
+
+def _total_read_as(form: Form, read: float, confidence: float) -> Form:
+    """``form`` read off a scan, every part of its score sum at 0.95, its 总分 score as ``read``."""
+    form = form.model_copy(deep=True)
+    for path in ["funds.total.score", *(f"indicators[{i}].score" for i in range(len(form.indicators)))]:
+        form.provenance.fields[path] = FieldSource(page=1, bbox=[0, 0, 10, 10], confidence=0.95)
+    form.provenance.fields["total.score"] = FieldSource(page=1, bbox=[0, 0, 10, 10], confidence=confidence)
+    form.total.score = read
+    return form
+
+
+def test_a_total_score_one_character_off_its_parts_and_read_weakest_takes_their_sum_flagged():
+    """'99.3' for 99.5 at 0.87, every part read at 0.95 or more (seed-13 002_08 #0)."""
+    form = next(f for f in _valid_forms() if f.total.score == 100)
+    misread = _total_read_as(form, 106.0, 0.87)
+    unreadable: dict[str, str] = {}
+    issues = infer_unreadable_points(misread, unreadable)
+    assert misread.total.score == 100 and [(i.rule, i.path) for i in issues] == [("inferred_from_sums", "total.score")]
+    assert "106" in issues[0].message and validate_form(misread, unreadable=unreadable, noted=issues).status == "invalid"
+
+
+@pytest.mark.parametrize("read, confidence, doubtful_part", [
+    (106.0, 0.99, False),   # read surer than a part: which of them is wrong, the sum cannot tell
+    (89.0, 0.5, False),     # more than one character off: another number, not a misread one
+    (106.0, 0.5, True),     # a part in doubt: the sum is not known
+])
+def test_a_total_score_the_parts_contradict_is_otherwise_left_as_read(read, confidence, doubtful_part):
+    form = next(f for f in _valid_forms() if f.total.score == 100 and f.indicators and f.indicators[0].score)
+    misread = _total_read_as(form, read, confidence)
+    unreadable = {"indicators[0].score": "置信度 0.4"} if doubtful_part else {}
+    misread.indicators[0].score = misread.indicators[0].score + 1 if doubtful_part else misread.indicators[0].score
+    issues = infer_unreadable_points(misread, unreadable)
+    assert misread.total.score == read and "total.score" not in [i.path for i in issues]
