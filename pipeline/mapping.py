@@ -448,6 +448,8 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
     data_rows = body if total_at is None else body[:total_at]
     if total_at is not None:
         total_cells = _cells_by_column(body[total_at], columns)
+        if "weight" not in total_cells:
+            total_cells = _total_cells_in_order(body[total_at]) or total_cells
         form.total = Total(weight=reader.number("total.weight", total_cells.get("weight"), points=ocr),
                            score=reader.number("total.score", total_cells.get("score"), points=ocr))
         if ocr and form.total.weight is None:
@@ -482,6 +484,18 @@ def _restore_percent_sign(indicator: Indicator, path: str, reader: FieldReader) 
     if match and (indicator.target or "").rstrip().endswith(("%", "％")):
         reader.unreadable[path] = f"{PERCENT_GUESSED}：{indicator.actual}"
         indicator.actual = match.group(1) + "%"
+
+
+def _total_cells_in_order(row: FormRow) -> dict[str, RowCell] | None:
+    """The 总分 row's weight and score as the two cells after its label, where the columns place
+    no weight: a table cut short on a page of its own (its last column lost under a seal) puts
+    every cell off its column, yet the row prints label, weight, score in that order."""
+    cells = [rc for rc in row.cells if rc.starts_here]
+    label = next((i for i, rc in enumerate(cells) if "总分" in (rc.text or "")), None)
+    after = cells[label + 1:] if label is not None else []
+    if len(after) < 2 or not all(NUMBER_INSIDE.search(rc.text or "") for rc in after[:2]):
+        return None             # a blank weight, or a label that took the weight in: no order to go by
+    return {"weight": after[0], "score": after[1]}
 
 
 def _spells_level1(rc: RowCell | None) -> bool:

@@ -304,3 +304,33 @@ def test_a_percent_sign_read_as_a_stray_mark_is_put_back_for_review(source, targ
     mapped = map_form(split_forms(pages).forms[0])
     assert mapped.form.indicators[3].actual == actual
     assert ("indicators[3].actual" in mapped.unreadable) is flagged
+
+
+def test_a_total_row_on_a_page_of_its_own_cut_short_keeps_weight_then_score():
+    """A seal over the 总分 row's last cell (a page holding that row alone): the grid stops short,
+    so every cell lies off its column; the row still prints label, weight, score in order."""
+    from pipeline.objects import BBox as Box
+    pages = two_page_form()
+    rows = [list(r) for r in CONTINUATION_B[:2]]
+    rows[0][0] = ("", 1, 2)
+    pages[1].tables = [make_table(2, rows, top=40),
+                       make_table(2, [[("总分", 6), "100", "99.8"]], top=200)]
+    cut = pages[1].tables[1]
+    cut.bbox = Box(cut.bbox.x0, cut.bbox.y0, COL_X[8], cut.bbox.y1)
+    for page in pages:
+        page.source = "ocr"
+    total = map_form(split_forms(pages).forms[0]).form.total
+    assert (total.weight, total.score) == (100, 99.8)
+
+
+def test_a_total_row_whose_label_took_in_the_weight_is_not_read_in_order():
+    """The ruling after 总分 lost: the label cell holds the weight, the next cells are score and
+    '—'; taken in order the score would become the weight."""
+    pages = two_page_form()
+    rows = [list(r) for r in CONTINUATION_B]
+    rows[-1] = [("总分 100", 6), "99.8", "—"]
+    pages[1].tables = [make_table(2, rows, top=40)]
+    for page in pages:
+        page.source = "ocr"
+    total = map_form(split_forms(pages).forms[0]).form.total
+    assert total.weight is None and total.score == 99.8
