@@ -52,6 +52,11 @@ LETTER_AMID_DIGITS = re.compile(r"(?<=\d)[OoCDQlIS](?=\d)")   # '14000Q0.00': a 
 # a Chinese character there is the unit ('685条' where the target's '条' was misread '%')
 PERCENT_SIGN_LOST = re.compile(r"^([<>≤≥=]*\d+(?:\.\d+)?)[A-Za-z:：;；]$")
 PERCENT_GUESSED = "百分号残缺，按目标值推断"
+# a target or actual read as a unit alone ('1年' read '年' where a seal's letter crossed the '1'):
+# no form prints a unit without its number, so the number was lost
+UNIT_CHARS = set("个次人份台年条套件家项间所期批场类路种天月日周时分秒钟元万%％㎡篇户张座辆名册页米吨亩小")
+COMPARATOR_CHARS = "<>≤≥≦≧⩽⩾=＜＞"
+NUMBER_LOST = "只读到单位，数字缺失"
 LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
 TITLE_PREFIX = re.compile(r"^附件\s*\d*[:：]?")
 
@@ -474,6 +479,7 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
         ))
         if ocr:
             _restore_percent_sign(form.indicators[-1], f"{path}.actual", reader)
+            _flag_lost_number(form.indicators[-1], path, reader)
     form.level1_weights = levels.weights()
 
 
@@ -484,6 +490,15 @@ def _restore_percent_sign(indicator: Indicator, path: str, reader: FieldReader) 
     if match and (indicator.target or "").rstrip().endswith(("%", "％")):
         reader.unreadable[path] = f"{PERCENT_GUESSED}：{indicator.actual}"
         indicator.actual = match.group(1) + "%"
+
+
+def _flag_lost_number(indicator: Indicator, path: str, reader: FieldReader) -> None:
+    """A target or actual read as a unit alone, its number lost (a seal's stroke over a thin '1'):
+    the field goes to review, since the number cannot be told from the unit."""
+    for name in ("target", "actual"):
+        unit = "".join((getattr(indicator, name) or "").split()).lstrip(COMPARATOR_CHARS)
+        if unit and len(unit) <= 2 and all(char in UNIT_CHARS for char in unit):
+            reader.unreadable.setdefault(f"{path}.{name}", f"{NUMBER_LOST}：{getattr(indicator, name)}")
 
 
 def _total_cells_in_order(row: FormRow) -> dict[str, RowCell] | None:

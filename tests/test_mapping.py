@@ -306,6 +306,28 @@ def test_a_percent_sign_read_as_a_stray_mark_is_put_back_for_review(source, targ
     assert ("indicators[3].actual" in mapped.unreadable) is flagged
 
 
+@pytest.mark.parametrize("source, target, actual, flagged", [
+    ("ocr", "1年", "年", {"actual"}),              # a seal's letter crossed the '1' (typical seed 7)
+    ("ocr", "项", "1项", {"target"}),
+    ("ocr", "≥%", "98%", {"target"}),
+    ("ocr", "≥10个月", "个月", {"actual"}),
+    ("ocr", "满意", "满意", set()),                 # a word, no unit
+    ("ocr", "无", "无", set()),
+    ("ocr", "1年", "1年", set()),
+    ("text_layer", "1年", "年", set()),            # a text layer prints what it prints
+])
+def test_a_target_or_actual_read_as_a_unit_alone_goes_to_review(source, target, actual, flagged):
+    rows = [list(r) for r in CONTINUATION_B]
+    rows[1] = ["满意度指标", "档案查询人员满意度", target, actual, "0", "0", "无偏差"]
+    pages = two_page_form()
+    pages[1].tables = [make_table(2, rows, top=40)]
+    for page in pages:
+        page.source = source
+    mapped = map_form(split_forms(pages).forms[0])
+    assert (mapped.form.indicators[3].target, mapped.form.indicators[3].actual) == (target, actual)
+    assert {path.split(".")[-1] for path in mapped.unreadable if path.startswith("indicators[3].")} == flagged
+
+
 def test_a_total_row_on_a_page_of_its_own_cut_short_keeps_weight_then_score():
     """A seal over the 总分 row's last cell (a page holding that row alone): the grid stops short,
     so every cell lies off its column; the row still prints label, weight, score in order."""
