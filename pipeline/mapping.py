@@ -48,12 +48,13 @@ POINTS = re.compile(r"^(.*?)[(（]\s*([\dOoCDlIS.]+)\s*分")
 POINTS_OPENING_LOST = re.compile(r"^(.*?)(\d+(?:\.\d+)?)\s*分\s*[)）]$")   # '产出指标50分)': the '(' faded
 OCR_DIGITS = str.maketrans("OoCDQlIS", "00000115")   # inside '(…分)' only digits are printed
 LETTER_AMID_DIGITS = re.compile(r"(?<=\d)[OoCDQlIS](?=\d)")   # '14000Q0.00': a blurred 0 read as a letter
-# a '%' worn thin (a seal lifted off it, faint print) read as one stray letter or colon: '100Z', '3.1p';
-# a Chinese character there is the unit ('685条' where the target's '条' was misread '%')
-PERCENT_SIGN_LOST = re.compile(r"^([<>≤≥=]*\d+(?:\.\d+)?)[A-Za-z:：;；]$")
+# a '%' worn thin (a seal lifted off it, faint print) read as one stray letter, colon or Chinese
+# character: '100Z', '3.1p', '100车'; a unit there is what was printed ('685条' where the target's
+# '条' was misread '%')
+PERCENT_SIGN_LOST = re.compile(r"^([<>≤≥=]*\d+(?:\.\d+)?)([A-Za-z:：;；]|[\u4e00-\u9fff])$")
 PERCENT_GUESSED = "百分号残缺，按目标值推断"
-# a target or actual read as a unit alone ('1年' read '年' where a seal's letter crossed the '1'):
-# no form prints a unit without its number, so the number was lost
+# the units printed after a number; a target or actual read as a unit alone ('1年' read '年', a
+# seal's letter over the '1') lost its number: no form prints a unit without one
 UNIT_CHARS = set("个次人份台年条套件家项间所期批场类路种天月日周时分秒钟元万%％㎡篇户张座辆名册页米吨亩小")
 COMPARATOR_CHARS = "<>≤≥≦≧⩽⩾=＜＞"
 NUMBER_LOST = "只读到单位，数字缺失"
@@ -487,7 +488,7 @@ def _restore_percent_sign(indicator: Indicator, path: str, reader: FieldReader) 
     """An actual read as a number and one stray mark, in a row whose target is a percentage: the
     '%' is what the mark was. The field goes to review with the reading it replaced."""
     match = PERCENT_SIGN_LOST.match(indicator.actual or "")
-    if match and (indicator.target or "").rstrip().endswith(("%", "％")):
+    if match and match.group(2) not in UNIT_CHARS and (indicator.target or "").rstrip().endswith(("%", "％")):
         reader.unreadable[path] = f"{PERCENT_GUESSED}：{indicator.actual}"
         indicator.actual = match.group(1) + "%"
 

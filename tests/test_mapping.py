@@ -288,6 +288,7 @@ def test_funds_whose_first_labels_a_seal_covers_are_still_read_in_printed_order(
     ("ocr", "100%", "100Z", "100%", True),          # the '%' worn thin, read as a letter
     ("ocr", "≥90%", "3.1p", "3.1%", True),
     ("ocr", "100%", "98:", "98%", True),
+    ("ocr", "≥95%", "100车", "100%", True),         # read as a character that is no unit (typical seed 7)
     ("ocr", "≥500%", "685条", "685条", False),      # a unit: the target's '条' misread as '%' (hard seed 0)
     ("ocr", "100%", "100%", "100%", False),         # read whole: nothing to put back
     ("ocr", "100人", "100Z", "100Z", False),        # the target is no percentage: no ground for a '%'
