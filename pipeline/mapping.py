@@ -412,9 +412,13 @@ def _ratio_reading(row: FundsRow) -> bool | None:
     return abs(rate * 100 - actual) <= 0.6
 
 
+GOAL_COLUMNS = {"预期目标": "expected", "实际完成情况": "actual"}
+
+
 def _goals(rows: list[FormRow], header_at: int, reader: FieldReader) -> Goals:
     header = rows[header_at]
-    columns = _columns(header, {"预期目标": "expected", "实际完成情况": "actual"})
+    columns = _columns(header, GOAL_COLUMNS)
+    columns = _with_unlabelled_columns(header, columns, list(GOAL_COLUMNS.values()))
     header_cells = {id(rc.cell) for rc in header.cells}
     for row in rows[header_at + 1:]:
         cells = _cells_by_column(row, columns, skip=header_cells)

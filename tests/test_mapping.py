@@ -81,6 +81,18 @@ def test_layout_b_fields():
     assert form.level1_weights == {"产出指标": None, "效益指标": None}
 
 
+@pytest.mark.parametrize("label", ["实际完成们祝人", ""])
+def test_goals_under_an_actual_label_a_seal_spoilt_are_still_the_actual(label):
+    """Typical seed 21: '*实际完成情况' under a seal read '实际完成们祝人'; the goals row prints
+    expected, then actual, so the column after the expected one is the actual."""
+    pages = two_page_form()
+    header = [list(r) for r in HEADER_B]
+    header[7] = [("年度总体目标", 1, 2), ("预期目标", 4), (label, 4)]
+    pages[0].tables = [make_table(1, header)]
+    goals = map_form(split_forms(pages).forms[0]).form.goals
+    assert (goals.expected, goals.actual) == ("完成档案整理。", "已完成档案整理。")
+
+
 def test_indicators_fill_down_and_continue_on_the_next_page():
     form = map_form(split_forms(two_page_form()).forms[0]).form
     rows = [(i.level1, i.level2, i.name, i.weight, i.score) for i in form.indicators]
