@@ -419,7 +419,18 @@ def is_lone_slash(mask: np.ndarray, text_height: float) -> bool:
     slanted = top - bottom >= 0.2 * h
     straight = abs(middle - (top + bottom) / 2) <= 0.15 * h
     thin = np.count_nonzero(ink) <= SLASH_MAX_FILL * w * h
-    return bool(slanted and straight and thin)
+    return bool(slanted and straight and thin and not encloses_paper(ink))
+
+
+SLASH_HOLE_SHARE = 0.02    # paper shut in by a stroke, as a share of its box: a '0' a seal's stroke crossed
+
+
+def encloses_paper(ink: np.ndarray) -> bool:
+    """The stroke shuts paper in (a '0', '6' or '%' a seal's straight stroke crossed); a '/' does not."""
+    h, w = ink.shape
+    paper = np.pad(~ink, 1, constant_values=True).astype(np.uint8)
+    cv2.floodFill(paper, None, (0, 0), 0)
+    return np.count_nonzero(paper) >= max(2.0, SLASH_HOLE_SHARE * w * h)
 
 
 FULL_STOP_LOOKALIKES = set("0oO°α■●•1口四")  # the filled ones: a ring blurred shut; 1 口 四 on coarse scans

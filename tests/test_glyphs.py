@@ -102,6 +102,19 @@ def test_a_fattened_slash_is_still_a_slash(font, text, slash):
 
 
 @pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("text, slash", [("/", True), ("0", False), ("6", False), ("8", False)])
+def test_a_digit_a_seal_s_stroke_crossed_is_no_slash(font, text, slash):
+    """Typical seed 21: a seal's straight stroke left across a score's '0' made one slanted piece
+    of it, taken for a '/' placeholder: the score 0 went out blank at 0.99. A '/' shuts in no paper."""
+    import cv2
+    from pipeline.glyphs import is_lone_slash
+    mask = glyph_mask(text, font).astype(np.uint8)
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    cv2.line(mask, (int(cols[0]) - 2, int(rows[-1]) + 2), (int(cols[-1]) + 2, int(rows[0]) - 2), 1, 2)
+    assert is_lone_slash(mask > 0, text_height=32) is slash
+
+
+@pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
 @pytest.mark.parametrize("printed, read, expected", [
     ("未实施。", "未实施0", "未实施。"),     # a low small ring after CJK is a full stop
     ("易用性。", "易用性α", "易用性。"),
