@@ -58,6 +58,10 @@ PERCENT_GUESSED = "百分号残缺，按目标值推断"
 UNIT_CHARS = set("个次人份台年条套件家项间所期批场类路种天月日周时分秒钟元万%％㎡篇户张座辆名册页米吨亩小")
 COMPARATOR_CHARS = "<>≤≥≦≧⩽⩾=＜＞"
 NUMBER_LOST = "只读到单位，数字缺失"
+# a row's text read as a few Latin letters alone ('E', 'TR', 'I'): no form prints such a field; it is
+# a seal's letter or a pen stroke; a lone 'I' or 'l' in a target or actual is taken for a '1'
+STRAY_LETTERS = re.compile(r"^[A-Za-z|]{1,3}$")
+STRAY_LETTERS_READ = "只读到零散字母"
 LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
 TITLE_PREFIX = re.compile(r"^附件\s*\d*[:：]?")
 
@@ -485,6 +489,7 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
         if ocr:
             _restore_percent_sign(form.indicators[-1], f"{path}.actual", reader)
             _flag_lost_number(form.indicators[-1], path, reader)
+            _flag_stray_letters(form.indicators[-1], path, reader)
     form.level1_weights = levels.weights()
 
 
@@ -504,6 +509,18 @@ def _flag_lost_number(indicator: Indicator, path: str, reader: FieldReader) -> N
         unit = "".join((getattr(indicator, name) or "").split()).lstrip(COMPARATOR_CHARS)
         if unit and len(unit) <= 2 and all(char in UNIT_CHARS for char in unit):
             reader.unreadable.setdefault(f"{path}.{name}", f"{NUMBER_LOST}：{getattr(indicator, name)}")
+
+
+def _flag_stray_letters(indicator: Indicator, path: str, reader: FieldReader) -> None:
+    """A name, target, actual or deviation read as a few Latin letters alone goes to review; a
+    lone 'I' or 'l' in a target or actual is most likely a '1' and is kept as the reviewer's guess."""
+    for name in ("name", "target", "actual", "deviation"):
+        text = (getattr(indicator, name) or "").strip()
+        if not STRAY_LETTERS.match(text):
+            continue
+        reader.unreadable[f"{path}.{name}"] = f"{STRAY_LETTERS_READ}：{text}"
+        if name in ("target", "actual") and text in ("I", "l", "|"):
+            setattr(indicator, name, "1")
 
 
 def _total_cells_in_order(row: FormRow) -> dict[str, RowCell] | None:

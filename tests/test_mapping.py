@@ -67,6 +67,18 @@ def test_form_runs_over_the_page_break_and_cover_is_noted():
     assert split.non_form_pages == [3]
 
 
+def map_satisfaction_row(cells: list[str], source: str):
+    """The form with its satisfaction row (target, actual, weight, score, deviation) as given,
+    every page read from ``source``."""
+    rows = [list(r) for r in CONTINUATION_B]
+    rows[1] = ["满意度指标", "档案查询人员满意度", *cells]
+    pages = two_page_form()
+    pages[1].tables = [make_table(2, rows, top=40)]
+    for page in pages:
+        page.source = source
+    return map_form(split_forms(pages).forms[0])
+
+
 def test_layout_b_fields():
     form = map_form(split_forms(two_page_form()).forms[0]).form
     assert form.title == "项目支出绩效自评表"
@@ -308,13 +320,7 @@ def test_funds_whose_first_labels_a_seal_covers_are_still_read_in_printed_order(
     ("text_layer", "100%", "100Z", "100Z", False),  # a text layer prints what it prints
 ])
 def test_a_percent_sign_read_as_a_stray_mark_is_put_back_for_review(source, target, read, actual, flagged):
-    rows = [list(r) for r in CONTINUATION_B]
-    rows[1] = ["满意度指标", "档案查询人员满意度", target, read, "0", "0", "无偏差"]
-    pages = two_page_form()
-    pages[1].tables = [make_table(2, rows, top=40)]
-    for page in pages:
-        page.source = source
-    mapped = map_form(split_forms(pages).forms[0])
+    mapped = map_satisfaction_row([target, read, "0", "0", "无偏差"], source)
     assert mapped.form.indicators[3].actual == actual
     assert ("indicators[3].actual" in mapped.unreadable) is flagged
 
@@ -330,14 +336,22 @@ def test_a_percent_sign_read_as_a_stray_mark_is_put_back_for_review(source, targ
     ("text_layer", "1年", "年", set()),            # a text layer prints what it prints
 ])
 def test_a_target_or_actual_read_as_a_unit_alone_goes_to_review(source, target, actual, flagged):
-    rows = [list(r) for r in CONTINUATION_B]
-    rows[1] = ["满意度指标", "档案查询人员满意度", target, actual, "0", "0", "无偏差"]
-    pages = two_page_form()
-    pages[1].tables = [make_table(2, rows, top=40)]
-    for page in pages:
-        page.source = source
-    mapped = map_form(split_forms(pages).forms[0])
+    mapped = map_satisfaction_row([target, actual, "0", "0", "无偏差"], source)
     assert (mapped.form.indicators[3].target, mapped.form.indicators[3].actual) == (target, actual)
+    assert {path.split(".")[-1] for path in mapped.unreadable if path.startswith("indicators[3].")} == flagged
+
+
+@pytest.mark.parametrize("source, actual, deviation, read_as, flagged", [
+    ("ocr", "I", "无偏差", ("1", "无偏差"), {"actual"}),       # a '1' read 'I' (typical seed 13)
+    ("ocr", "E", "无偏差", ("E", "无偏差"), {"actual"}),       # a seal's letter where '无' is printed
+    ("ocr", "100%", "TR", ("100%", "TR"), {"deviation"}),     # a seal's letters in a blank cell
+    ("ocr", "VPN服务", "无偏差", ("VPN服务", "无偏差"), set()),
+    ("text_layer", "I", "无偏差", ("I", "无偏差"), set()),
+])
+def test_a_field_read_as_a_few_latin_letters_alone_goes_to_review(source, actual, deviation, read_as, flagged):
+    mapped = map_satisfaction_row(["100%", actual, "0", "0", deviation], source)
+    row = mapped.form.indicators[3]
+    assert (row.actual, row.deviation) == read_as
     assert {path.split(".")[-1] for path in mapped.unreadable if path.startswith("indicators[3].")} == flagged
 
 
