@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from pipeline.forms import FormRow, FormSlice, RowCell
 from pipeline.objects import Cell
+from pipeline.ocr.lexicon import is_chinese
 from pipeline.record import FieldSource, Form, Funds, FundsRow, Goals, Indicator, Project, Provenance, Total
 from pipeline.text import edit_distance, find_label, match_label, normalize_text, starts_with_label
 
@@ -62,6 +63,9 @@ NUMBER_LOST = "只读到单位，数字缺失"
 # a seal's letter or a pen stroke; a lone 'I' or 'l' in a target or actual is taken for a '1'
 STRAY_LETTERS = re.compile(r"^[A-Za-z|]{1,3}$")
 STRAY_LETTERS_READ = "只读到零散字母"
+# the one-character texts forms print; any other character alone is a seal's letter ('无' read '王')
+ONE_CHARACTER_FIELDS = set("无是否有")
+LONE_CHARACTER_READ = "只读到一个字"
 LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
 TITLE_PREFIX = re.compile(r"^附件\s*\d*[:：]?")
 
@@ -488,8 +492,7 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
         ))
         if ocr:
             _restore_percent_sign(form.indicators[-1], f"{path}.actual", reader)
-            _flag_lost_number(form.indicators[-1], path, reader)
-            _flag_stray_letters(form.indicators[-1], path, reader)
+            _flag_fragments(form.indicators[-1], path, reader)
     form.level1_weights = levels.weights()
 
 
@@ -502,25 +505,41 @@ def _restore_percent_sign(indicator: Indicator, path: str, reader: FieldReader) 
         indicator.actual = match.group(1) + "%"
 
 
-def _flag_lost_number(indicator: Indicator, path: str, reader: FieldReader) -> None:
-    """A target or actual read as a unit alone, its number lost (a seal's stroke over a thin '1'):
-    the field goes to review, since the number cannot be told from the unit."""
-    for name in ("target", "actual"):
-        unit = "".join((getattr(indicator, name) or "").split()).lstrip(COMPARATOR_CHARS)
-        if unit and len(unit) <= 2 and all(char in UNIT_CHARS for char in unit):
-            reader.unreadable.setdefault(f"{path}.{name}", f"{NUMBER_LOST}：{getattr(indicator, name)}")
-
-
-def _flag_stray_letters(indicator: Indicator, path: str, reader: FieldReader) -> None:
-    """A name, target, actual or deviation read as a few Latin letters alone goes to review; a
-    lone 'I' or 'l' in a target or actual is most likely a '1' and is kept as the reviewer's guess."""
+def _flag_fragments(indicator: Indicator, path: str, reader: FieldReader) -> None:
+    """A row's text read as a fragment no form prints goes to review: a unit alone (its number
+    lost under a seal's stroke), a few Latin letters or one odd character alone (a seal's letter).
+    Where the fragment most likely stands for something, that is kept as the reviewer's guess."""
     for name in ("name", "target", "actual", "deviation"):
         text = (getattr(indicator, name) or "").strip()
-        if not STRAY_LETTERS.match(text):
+        reason = _fragment_reason(text, measured=name in ("target", "actual"))
+        if reason is None:
             continue
-        reader.unreadable[f"{path}.{name}"] = f"{STRAY_LETTERS_READ}：{text}"
-        if name in ("target", "actual") and text in ("I", "l", "|"):
-            setattr(indicator, name, "1")
+        reader.unreadable.setdefault(f"{path}.{name}", f"{reason}：{text}")
+        guess = _fragment_guess(text, name, reason, indicator)
+        if guess is not None:
+            setattr(indicator, name, guess)
+
+
+def _fragment_reason(text: str, *, measured: bool) -> str | None:
+    unit = "".join(text.split()).lstrip(COMPARATOR_CHARS)
+    if measured and unit and len(unit) <= 2 and all(char in UNIT_CHARS for char in unit):
+        return NUMBER_LOST
+    if STRAY_LETTERS.match(text):
+        return STRAY_LETTERS_READ
+    if len(text) == 1 and is_chinese(text) and text not in ONE_CHARACTER_FIELDS | UNIT_CHARS:
+        return LONE_CHARACTER_READ
+    return None
+
+
+def _fragment_guess(text: str, name: str, reason: str, indicator: Indicator) -> str | None:
+    """'I' in a target or actual for a '1'; one mark alone in a row whose other texts read '无' for
+    '无' (a row of nothing prints '无' in name, target and actual; a seal's letter over one)."""
+    if name in ("target", "actual") and text in ("I", "l", "|"):
+        return "1"
+    siblings = {getattr(indicator, other) for other in ("name", "target", "actual") if other != name}
+    if name != "deviation" and reason != NUMBER_LOST and len(text) == 1 and "无" in siblings:
+        return "无"
+    return None
 
 
 def _total_cells_in_order(row: FormRow) -> dict[str, RowCell] | None:

@@ -341,17 +341,22 @@ def test_a_target_or_actual_read_as_a_unit_alone_goes_to_review(source, target, 
     assert {path.split(".")[-1] for path in mapped.unreadable if path.startswith("indicators[3].")} == flagged
 
 
-@pytest.mark.parametrize("source, actual, deviation, read_as, flagged", [
-    ("ocr", "I", "无偏差", ("1", "无偏差"), {"actual"}),       # a '1' read 'I' (typical seed 13)
-    ("ocr", "E", "无偏差", ("E", "无偏差"), {"actual"}),       # a seal's letter where '无' is printed
-    ("ocr", "100%", "TR", ("100%", "TR"), {"deviation"}),     # a seal's letters in a blank cell
-    ("ocr", "VPN服务", "无偏差", ("VPN服务", "无偏差"), set()),
-    ("text_layer", "I", "无偏差", ("I", "无偏差"), set()),
+@pytest.mark.parametrize("source, row, read_as, flagged", [
+    ("ocr", ["100%", "I", "无偏差"], ("100%", "1", "无偏差"), {"actual"}),   # a '1' read 'I' (typical seed 13)
+    ("ocr", ["100%", "100%", "TR"], ("100%", "100%", "TR"), {"deviation"}),  # a seal's letters, blank cell
+    ("ocr", ["100%", "100%", "正"], ("100%", "100%", "正"), {"deviation"}),
+    ("ocr", ["无", "王", "无偏差"], ("无", "无", "无偏差"), {"actual"}),         # '无' under a seal's letter
+    ("ocr", ["E", "无", "无偏差"], ("无", "无", "无偏差"), {"target"}),
+    ("ocr", ["100%", "王", "无偏差"], ("100%", "王", "无偏差"), {"actual"}),   # no '无' beside it: no guess
+    ("ocr", ["VPN服务", "是", "无偏差"], ("VPN服务", "是", "无偏差"), set()),
+    ("ocr", ["无", "无", "无"], ("无", "无", "无"), set()),
+    ("text_layer", ["100%", "I", "王"], ("100%", "I", "王"), set()),       # a text layer prints what it prints
 ])
-def test_a_field_read_as_a_few_latin_letters_alone_goes_to_review(source, actual, deviation, read_as, flagged):
-    mapped = map_satisfaction_row(["100%", actual, "0", "0", deviation], source)
-    row = mapped.form.indicators[3]
-    assert (row.actual, row.deviation) == read_as
+def test_a_field_read_as_a_seal_s_stray_letters_goes_to_review(source, row, read_as, flagged):
+    target, actual, deviation = row
+    mapped = map_satisfaction_row([target, actual, "0", "0", deviation], source)
+    indicator = mapped.form.indicators[3]
+    assert (indicator.target, indicator.actual, indicator.deviation) == read_as
     assert {path.split(".")[-1] for path in mapped.unreadable if path.startswith("indicators[3].")} == flagged
 
 
