@@ -515,7 +515,7 @@ def _flag_fragments(indicator: Indicator, path: str, reader: FieldReader) -> Non
         if reason is None:
             continue
         reader.unreadable.setdefault(f"{path}.{name}", f"{reason}：{text}")
-        guess = _fragment_guess(text, name, reason, indicator)
+        guess = _fragment_guess(text, name, indicator)
         if guess is not None:
             setattr(indicator, name, guess)
 
@@ -531,13 +531,13 @@ def _fragment_reason(text: str, *, measured: bool) -> str | None:
     return None
 
 
-def _fragment_guess(text: str, name: str, reason: str, indicator: Indicator) -> str | None:
+def _fragment_guess(text: str, name: str, indicator: Indicator) -> str | None:
     """'I' in a target or actual for a '1'; one mark alone in a row whose other texts read '无' for
     '无' (a row of nothing prints '无' in name, target and actual; a seal's letter over one)."""
     if name in ("target", "actual") and text in ("I", "l", "|"):
         return "1"
     siblings = {getattr(indicator, other) for other in ("name", "target", "actual") if other != name}
-    if name != "deviation" and reason != NUMBER_LOST and len(text) == 1 and "无" in siblings:
+    if name != "deviation" and len(text) == 1 and "无" in siblings:
         return "无"
     return None
 

@@ -347,6 +347,7 @@ def test_a_target_or_actual_read_as_a_unit_alone_goes_to_review(source, target, 
     ("ocr", ["100%", "100%", "正"], ("100%", "100%", "正"), {"deviation"}),
     ("ocr", ["无", "王", "无偏差"], ("无", "无", "无偏差"), {"actual"}),         # '无' under a seal's letter
     ("ocr", ["E", "无", "无偏差"], ("无", "无", "无偏差"), {"target"}),
+    ("ocr", ["无", "所", "无偏差"], ("无", "无", "无偏差"), {"actual"}),         # a unit's character alone, too
     ("ocr", ["100%", "王", "无偏差"], ("100%", "王", "无偏差"), {"actual"}),   # no '无' beside it: no guess
     ("ocr", ["VPN服务", "是", "无偏差"], ("VPN服务", "是", "无偏差"), set()),
     ("ocr", ["无", "无", "无"], ("无", "无", "无"), set()),
