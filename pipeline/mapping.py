@@ -66,6 +66,10 @@ STRAY_LETTERS_READ = "只读到零散字母"
 # the one-character texts forms print; any other character alone is a seal's letter ('无' read '王')
 ONE_CHARACTER_FIELDS = set("无是否有")
 LONE_CHARACTER_READ = "只读到一个字"
+# a number no form prints: two decimal points ('9.5.95%'; a date '2023.12.31' starts with its year),
+# a percentage of a thousand or more ('9742%', its point lost under a seal)
+MALFORMED_NUMBER = re.compile(r"(?<![\d.])\d{1,3}\.\d+\.\d|\d{4,}(?:\.\d+)?\s*[%％]")
+MALFORMED_NUMBER_READ = "数字不合常理"
 LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
 TITLE_PREFIX = re.compile(r"^附件\s*\d*[:：]?")
 
@@ -507,7 +511,8 @@ def _restore_percent_sign(indicator: Indicator, path: str, reader: FieldReader) 
 
 def _flag_fragments(indicator: Indicator, path: str, reader: FieldReader) -> None:
     """A row's text read as a fragment no form prints goes to review: a unit alone (its number
-    lost under a seal's stroke), a few Latin letters or one odd character alone (a seal's letter).
+    lost under a seal's stroke), a number with a point too many or too few, a few Latin letters or
+    one odd character alone (a seal's letter).
     Where the fragment most likely stands for something, that is kept as the reviewer's guess."""
     for name in ("name", "target", "actual", "deviation"):
         text = (getattr(indicator, name) or "").strip()
@@ -524,6 +529,8 @@ def _fragment_reason(text: str, *, measured: bool) -> str | None:
     unit = "".join(text.split()).lstrip(COMPARATOR_CHARS)
     if measured and unit and len(unit) <= 2 and all(char in UNIT_CHARS for char in unit):
         return NUMBER_LOST
+    if measured and MALFORMED_NUMBER.search(text):
+        return MALFORMED_NUMBER_READ
     if STRAY_LETTERS.match(text):
         return STRAY_LETTERS_READ
     if len(text) == 1 and is_chinese(text) and text not in ONE_CHARACTER_FIELDS | UNIT_CHARS:

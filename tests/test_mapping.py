@@ -330,12 +330,16 @@ def test_a_percent_sign_read_as_a_stray_mark_is_put_back_for_review(source, targ
     ("ocr", "项", "1项", {"target"}),
     ("ocr", "≥%", "98%", {"target"}),
     ("ocr", "≥10个月", "个月", {"actual"}),
+    ("ocr", "≥95%", "9.5.95%", {"actual"}),         # a point too many
+    ("ocr", "≥95%", "9742%", {"actual"}),           # a point lost: no percentage of a thousand
+    ("ocr", "≥1200个", "1250.5个", set()),
+    ("ocr", "2023.12.31前", "2023.12.20", set()),   # a date
     ("ocr", "满意", "满意", set()),                 # a word, no unit
     ("ocr", "无", "无", set()),
     ("ocr", "1年", "1年", set()),
     ("text_layer", "1年", "年", set()),            # a text layer prints what it prints
 ])
-def test_a_target_or_actual_read_as_a_unit_alone_goes_to_review(source, target, actual, flagged):
+def test_a_target_or_actual_read_as_no_form_prints_it_goes_to_review(source, target, actual, flagged):
     mapped = map_satisfaction_row([target, actual, "0", "0", "无偏差"], source)
     assert (mapped.form.indicators[3].target, mapped.form.indicators[3].actual) == (target, actual)
     assert {path.split(".")[-1] for path in mapped.unreadable if path.startswith("indicators[3].")} == flagged
