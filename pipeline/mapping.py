@@ -53,6 +53,7 @@ LETTER_AMID_DIGITS = re.compile(r"(?<=\d)[OoCDQlIS](?=\d)")   # '14000Q0.00': a 
 # character: '100Z', '3.1p', '100车'; a unit there is what was printed ('685条' where the target's
 # '条' was misread '%')
 PERCENT_SIGN_LOST = re.compile(r"^([<>≤≥=]*\d+(?:\.\d+)?)([A-Za-z:：;；]|[\u4e00-\u9fff])$")
+PERCENT_READ_AS_DIGIT = re.compile(r"^(\d+(?:\.\d+)?)(\d)$")
 PERCENT_GUESSED = "百分号残缺，按目标值推断"
 # the units printed after a number; a target or actual read as a unit alone ('1年' read '年', a
 # seal's letter over the '1') lost its number: no form prints a unit without one
@@ -503,10 +504,24 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
 def _restore_percent_sign(indicator: Indicator, path: str, reader: FieldReader) -> None:
     """An actual read as a number and one stray mark, in a row whose target is a percentage: the
     '%' is what the mark was. The field goes to review with the reading it replaced."""
-    match = PERCENT_SIGN_LOST.match(indicator.actual or "")
-    if match and match.group(2) not in UNIT_CHARS and (indicator.target or "").rstrip().endswith(("%", "％")):
+    if not (indicator.target or "").rstrip().endswith(("%", "％")):
+        return
+    number = _number_before_lost_percent(indicator.actual or "")
+    if number is not None:
         reader.unreadable[path] = f"{PERCENT_GUESSED}：{indicator.actual}"
-        indicator.actual = match.group(1) + "%"
+        indicator.actual = number + "%"
+
+
+def _number_before_lost_percent(actual: str) -> str | None:
+    """'100Z', '100车' → '100'; '1009' (the '%' read as a digit under a seal's letter: no rate above
+    a hundred is printed without its '%') → '100'; a unit after the number ('685条') is printed so."""
+    match = PERCENT_SIGN_LOST.match(actual)
+    if match:
+        return match.group(1) if match.group(2) not in UNIT_CHARS else None
+    match = PERCENT_READ_AS_DIGIT.match(actual)
+    if match and float(match.group(1) + match.group(2)) > 100 >= float(match.group(1)):
+        return match.group(1)
+    return None
 
 
 def _flag_fragments(indicator: Indicator, path: str, reader: FieldReader) -> None:

@@ -313,6 +313,9 @@ def test_funds_whose_first_labels_a_seal_covers_are_still_read_in_printed_order(
     ("ocr", "≥90%", "3.1p", "3.1%", True),
     ("ocr", "100%", "98:", "98%", True),
     ("ocr", "≥95%", "100车", "100%", True),         # read as a character that is no unit (typical seed 7)
+    ("ocr", "100%", "1009", "100%", True),          # read as a digit: no bare rate above a hundred
+    ("ocr", "≥80%", "99.99", "99.99", False),       # printed bare, as a truth form does
+    ("ocr", "≥80%", "1200", "1200", False),         # no rate of a hundred and twenty without its last digit
     ("ocr", "≥500%", "685条", "685条", False),      # a unit: the target's '条' misread as '%' (hard seed 0)
     ("ocr", "100%", "100%", "100%", False),         # read whole: nothing to put back
     ("ocr", "100人", "100Z", "100Z", False),        # the target is no percentage: no ground for a '%'
