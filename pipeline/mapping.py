@@ -71,6 +71,7 @@ LONE_CHARACTER_READ = "只读到一个字"
 # a percentage of a thousand or more ('9742%', its point lost under a seal)
 MALFORMED_NUMBER = re.compile(r"(?<![\d.])\d{1,3}\.\d+\.\d|\d{4,}(?:\.\d+)?\s*[%％]")
 MALFORMED_NUMBER_READ = "数字不合常理"
+NOTHING_WEIGHT_LOST = "未读到分值（“无”指标行按0推断）"
 LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
 TITLE_PREFIX = re.compile(r"^附件\s*\d*[:：]?")
 
@@ -498,6 +499,7 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
         if ocr:
             _restore_percent_sign(form.indicators[-1], f"{path}.actual", reader)
             _flag_fragments(form.indicators[-1], path, reader)
+            _guess_points_of_a_row_of_nothing(form.indicators[-1], path, reader)
     form.level1_weights = levels.weights()
 
 
@@ -562,6 +564,20 @@ def _fragment_guess(text: str, name: str, indicator: Indicator) -> str | None:
     if name != "deviation" and len(text) == 1 and "无" in siblings:
         return "无"
     return None
+
+
+def _guess_points_of_a_row_of_nothing(indicator: Indicator, path: str, reader: FieldReader) -> None:
+    """A row that names nothing ('无' for name and target) weighs 0: 41 of the truth's 42 such rows
+    do, and all 42 print their weight. Its unreadable or lost weight is guessed 0, and then its
+    unreadable score too (a score is at most its weight); both stay in review."""
+    if not (indicator.name == "无" and indicator.target == "无"):
+        return
+    if indicator.weight is None and f"{path}.weight" not in reader.unreadable:
+        reader.unreadable[f"{path}.weight"] = NOTHING_WEIGHT_LOST    # every such row prints its weight
+    if f"{path}.weight" in reader.unreadable:
+        indicator.weight = 0
+    if f"{path}.score" in reader.unreadable and indicator.weight == 0:
+        indicator.score = 0
 
 
 def _total_cells_in_order(row: FormRow) -> dict[str, RowCell] | None:

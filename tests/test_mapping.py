@@ -67,11 +67,11 @@ def test_form_runs_over_the_page_break_and_cover_is_noted():
     assert split.non_form_pages == [3]
 
 
-def map_satisfaction_row(cells: list[str], source: str):
+def map_satisfaction_row(cells: list[str], source: str, name: str = "档案查询人员满意度"):
     """The form with its satisfaction row (target, actual, weight, score, deviation) as given,
     every page read from ``source``."""
     rows = [list(r) for r in CONTINUATION_B]
-    rows[1] = ["满意度指标", "档案查询人员满意度", *cells]
+    rows[1] = ["满意度指标", name, *cells]
     pages = two_page_form()
     pages[1].tables = [make_table(2, rows, top=40)]
     for page in pages:
@@ -366,6 +366,24 @@ def test_a_field_read_as_a_seal_s_stray_letters_goes_to_review(source, row, read
     indicator = mapped.form.indicators[3]
     assert (indicator.target, indicator.actual, indicator.deviation) == read_as
     assert {path.split(".")[-1] for path in mapped.unreadable if path.startswith("indicators[3].")} == flagged
+
+
+@pytest.mark.parametrize("name, weight, score, guessed", [
+    ("无", "B", "3.", (0, 0)),                  # a row of nothing weighs 0 (typical seed 21)
+    ("无", "B", "0", (0, 0)),
+    ("无", "0", "3.", (0, 0)),
+    ("无", "5", "5", (5, 5)),                   # read: left as read
+    ("无", "", "", (0, None)),                  # every such row prints its weight: lost, not blank
+    ("档案查询人员满意度", "B", "3.", (None, 3)),  # a row that names something: no guess
+    ("档案查询人员满意度", "", "", (None, None)),  # ... and its blank weight may be blank
+])
+def test_the_unreadable_points_of_a_row_of_nothing_are_guessed_0(name, weight, score, guessed):
+    mapped = map_satisfaction_row(["无", "无", weight, score, "无偏差"], "ocr", name=name)
+    indicator = mapped.form.indicators[3]
+    assert (indicator.weight, indicator.score) == guessed
+    assert all(f"indicators[3].{field}" in mapped.unreadable
+               for field, text in (("weight", weight), ("score", score)) if text and not text.isdigit())
+    assert ("indicators[3].weight" in mapped.unreadable) is (not weight.isdigit() and (bool(weight) or name == "无"))
 
 
 def test_a_total_row_on_a_page_of_its_own_cut_short_keeps_weight_then_score():
