@@ -71,7 +71,7 @@ LONE_CHARACTER_READ = "只读到一个字"
 # a percentage of a thousand or more ('9742%', its point lost under a seal)
 MALFORMED_NUMBER = re.compile(r"(?<![\d.])\d{1,3}\.\d+\.\d|\d{4,}(?:\.\d+)?\s*[%％]")
 MALFORMED_NUMBER_READ = "数字不合常理"
-NOTHING_WEIGHT_LOST = "未读到分值（“无”指标行按0推断）"
+NOTHING_CELL_LOST = "未读到（“无”指标行按“无”或0推断）"
 LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
 TITLE_PREFIX = re.compile(r"^附件\s*\d*[:：]?")
 
@@ -499,7 +499,7 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
         if ocr:
             _restore_percent_sign(form.indicators[-1], f"{path}.actual", reader)
             _flag_fragments(form.indicators[-1], path, reader)
-            _guess_points_of_a_row_of_nothing(form.indicators[-1], path, reader)
+            _guess_a_row_of_nothing(form.indicators[-1], path, reader)
     form.level1_weights = levels.weights()
 
 
@@ -566,18 +566,26 @@ def _fragment_guess(text: str, name: str, indicator: Indicator) -> str | None:
     return None
 
 
-def _guess_points_of_a_row_of_nothing(indicator: Indicator, path: str, reader: FieldReader) -> None:
-    """A row that names nothing ('无' for name and target) weighs 0: 41 of the truth's 42 such rows
-    do, and all 42 print their weight. Its unreadable or lost weight is guessed 0, and then its
-    unreadable score too (a score is at most its weight); both stay in review."""
+def _guess_a_row_of_nothing(indicator: Indicator, path: str, reader: FieldReader) -> None:
+    """A row that names nothing ('无' for name and target) prints '无' or the like as its actual and
+    weighs 0: all 42 such truth rows print an actual and a weight, 41 of them 0. Its actual or
+    weight unreadable or not read at all is guessed '无' or 0, and then its score too (a score is
+    at most its weight); every guess stays in review."""
     if not (indicator.name == "无" and indicator.target == "无"):
         return
-    if indicator.weight is None and f"{path}.weight" not in reader.unreadable:
-        reader.unreadable[f"{path}.weight"] = NOTHING_WEIGHT_LOST    # every such row prints its weight
-    if f"{path}.weight" in reader.unreadable:
+    if _lost_or_unreadable(indicator.actual, f"{path}.actual", reader):
+        indicator.actual = "无"
+    if _lost_or_unreadable(indicator.weight, f"{path}.weight", reader):
         indicator.weight = 0
-    if f"{path}.score" in reader.unreadable and indicator.weight == 0:
+    if indicator.weight == 0 and _lost_or_unreadable(indicator.score, f"{path}.score", reader):
         indicator.score = 0
+
+
+def _lost_or_unreadable(value, path: str, reader: FieldReader) -> bool:
+    """In a row that prints every cell, an empty reading is a cell lost, like an unreadable one."""
+    if value in (None, "") and path not in reader.unreadable:
+        reader.unreadable[path] = NOTHING_CELL_LOST
+    return path in reader.unreadable
 
 
 def _total_cells_in_order(row: FormRow) -> dict[str, RowCell] | None:

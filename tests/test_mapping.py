@@ -373,17 +373,28 @@ def test_a_field_read_as_a_seal_s_stray_letters_goes_to_review(source, row, read
     ("无", "B", "0", (0, 0)),
     ("无", "0", "3.", (0, 0)),
     ("无", "5", "5", (5, 5)),                   # read: left as read
-    ("无", "", "", (0, None)),                  # every such row prints its weight: lost, not blank
+    ("无", "", "", (0, 0)),                     # every such row prints its weight: lost, not blank
     ("档案查询人员满意度", "B", "3.", (None, 3)),  # a row that names something: no guess
     ("档案查询人员满意度", "", "", (None, None)),  # ... and its blank weight may be blank
 ])
-def test_the_unreadable_points_of_a_row_of_nothing_are_guessed_0(name, weight, score, guessed):
+def test_the_unreadable_or_lost_points_of_a_row_of_nothing_are_guessed_0(name, weight, score, guessed):
     mapped = map_satisfaction_row(["无", "无", weight, score, "无偏差"], "ocr", name=name)
     indicator = mapped.form.indicators[3]
     assert (indicator.weight, indicator.score) == guessed
     assert all(f"indicators[3].{field}" in mapped.unreadable
                for field, text in (("weight", weight), ("score", score)) if text and not text.isdigit())
     assert ("indicators[3].weight" in mapped.unreadable) is (not weight.isdigit() and (bool(weight) or name == "无"))
+
+
+@pytest.mark.parametrize("name, actual, guessed, flagged", [
+    ("无", "", "无", True),                      # its '无' lifted with a seal's letters (typical seed 21)
+    ("无", "不适用", "不适用", False),
+    ("档案查询人员满意度", "", None, False),
+])
+def test_a_lost_actual_of_a_row_of_nothing_is_guessed_nothing(name, actual, guessed, flagged):
+    mapped = map_satisfaction_row(["无", actual, "0", "0", "无偏差"], "ocr", name=name)
+    assert mapped.form.indicators[3].actual == guessed
+    assert ("indicators[3].actual" in mapped.unreadable) is flagged
 
 
 def test_a_total_row_on_a_page_of_its_own_cut_short_keeps_weight_then_score():
