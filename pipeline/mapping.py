@@ -568,24 +568,27 @@ def _fragment_guess(text: str, name: str, indicator: Indicator) -> str | None:
 
 def _guess_a_row_of_nothing(indicator: Indicator, path: str, reader: FieldReader) -> None:
     """A row that names nothing ('无' for name and target) prints '无' or the like as its actual and
-    weighs 0: all 42 such truth rows print an actual and a weight, 41 of them 0. Its actual or
-    weight unreadable or not read at all is guessed '无' or 0, and then its score too (a score is
-    at most its weight); every guess stays in review."""
+    weighs 0: all 42 such truth rows print an actual and a weight, 41 of them 0. An actual or weight
+    lost (not read, or read as no number) is guessed '无' or 0; then, the weight 0, a score lost or
+    doubtful is 0 too (a score is at most its weight). Every guess stays in review; a doubtful
+    reading of the actual or weight ('不适用', 10 at 0.5) is left as read."""
     if not (indicator.name == "无" and indicator.target == "无"):
         return
-    if _lost_or_unreadable(indicator.actual, f"{path}.actual", reader):
+    if _lost(indicator.actual, f"{path}.actual", reader):
         indicator.actual = "无"
-    if _lost_or_unreadable(indicator.weight, f"{path}.weight", reader):
+    if _lost(indicator.weight, f"{path}.weight", reader):
         indicator.weight = 0
-    if indicator.weight == 0 and _lost_or_unreadable(indicator.score, f"{path}.score", reader):
+    if indicator.weight == 0 and (_lost(indicator.score, f"{path}.score", reader)
+                                  or f"{path}.score" in reader.unreadable):
         indicator.score = 0
 
 
-def _lost_or_unreadable(value, path: str, reader: FieldReader) -> bool:
-    """In a row that prints every cell, an empty reading is a cell lost, like an unreadable one."""
-    if value in (None, "") and path not in reader.unreadable:
-        reader.unreadable[path] = NOTHING_CELL_LOST
-    return path in reader.unreadable
+def _lost(value, path: str, reader: FieldReader) -> bool:
+    """A cell of a row that prints every cell read as nothing: lost, and flagged so."""
+    if value not in (None, ""):
+        return False
+    reader.unreadable.setdefault(path, NOTHING_CELL_LOST)
+    return True
 
 
 def _total_cells_in_order(row: FormRow) -> dict[str, RowCell] | None:
