@@ -569,18 +569,17 @@ def _fragment_guess(text: str, name: str, indicator: Indicator) -> str | None:
 def _guess_a_row_of_nothing(indicator: Indicator, path: str, reader: FieldReader) -> None:
     """A row that names nothing ('无' for name and target) prints '无' or the like as its actual and
     weighs 0: all 42 such truth rows print an actual and a weight, 41 of them 0. An actual or weight
-    lost (not read, or read as no number) is guessed '无' or 0; then, the weight 0, a score lost or
-    doubtful is 0 too (a score is at most its weight). Every guess stays in review; a doubtful
-    reading of the actual or weight ('不适用', 10 at 0.5) is left as read."""
+    lost (not read, or read as no number) is guessed '无' or 0; then, the weight 0, a doubtful score
+    is 0 too (a score is at most its weight). Every guess stays in review; a doubtful reading of
+    the actual or weight ('不适用', 10 at 0.5) is left as read."""
     if not (indicator.name == "无" and indicator.target == "无"):
         return
     if _lost(indicator.actual, f"{path}.actual", reader):
         indicator.actual = "无"
     if _lost(indicator.weight, f"{path}.weight", reader):
         indicator.weight = 0
-    if indicator.weight == 0 and (_lost(indicator.score, f"{path}.score", reader)
-                                  or f"{path}.score" in reader.unreadable):
-        indicator.score = 0
+    if indicator.weight == 0 and f"{path}.score" in reader.unreadable:
+        indicator.score = 0         # a blank score is left blank: one truth row of nothing prints none
 
 
 def _lost(value, path: str, reader: FieldReader) -> bool:

@@ -374,7 +374,8 @@ def test_a_field_read_as_a_seal_s_stray_letters_goes_to_review(source, row, read
     ("无", "0", "3.", (0, 0)),
     ("无", "5", "5", (5, 5)),                   # read: left as read
     ("无", "10", "3.", (10, 3)),                # a weight read (doubtful or not) is left as read
-    ("无", "", "", (0, 0)),                     # every such row prints its weight: lost, not blank
+    ("无", "", "", (0, None)),                  # every such row prints its weight: lost, not blank;
+                                                # a score may be blank
     ("档案查询人员满意度", "B", "3.", (None, 3)),  # a row that names something: no guess
     ("档案查询人员满意度", "", "", (None, None)),  # ... and its blank weight may be blank
 ])
