@@ -28,6 +28,7 @@ FUNDS_COLUMNS = {"年初预算数": "initial_budget", "全年预算数": "annual
 FUNDS_HEADER_LABELS = ("年初预算数", "全年预算数", "全年执行数", "执行率")   # any of them: a seal may cover one
 FUNDS_ROWS = {"年度资金总额": "total", "当年财政拨款": "appropriation",
               "上年结转": "carryover", "其他资金": "other"}
+GOAL_COLUMNS = {"预期目标": "expected", "实际完成情况": "actual"}
 INDICATOR_COLUMNS = {"一级指标": "level1", "二级指标": "level2", "三级指标": "name",
                      "年度指标值": "target", "实际完成值": "actual", "分值": "weight",
                      "得分": "score", "偏差原因": "deviation"}
@@ -424,9 +425,6 @@ def _ratio_reading(row: FundsRow) -> bool | None:
     if abs(rate - actual) <= 0.06:
         return False
     return abs(rate * 100 - actual) <= 0.6
-
-
-GOAL_COLUMNS = {"预期目标": "expected", "实际完成情况": "actual"}
 
 
 def _goals(rows: list[FormRow], header_at: int, reader: FieldReader) -> Goals:
