@@ -7,7 +7,7 @@ import pytest
 
 from models.weights import ModelWeightsError, load_manifest, package_dir, resolve_lexicon
 from pipeline.ocr.confidence import nfkc
-from pipeline.ocr.lexicon import CharReading, Lexicon, load_lexicon
+from pipeline.ocr.lexicon import WORD_PENALTY, CharReading, Lexicon, load_lexicon
 from tests.support import ctc_decoder, ctc_preds
 
 
@@ -36,6 +36,19 @@ def test_a_doubtful_character_takes_the_reading_that_makes_a_word(jieba_lexicon)
     assert jieba_lexicon.choose(line) == ("满意", [0.067])
     line = read("福利") + doubtful("特", 0.57, ("待", 0.372), ("持", 0.027)) + read("遇结算。")
     assert jieba_lexicon.choose(line)[0] == "福利待遇结算。"
+
+
+def test_a_word_outweighs_a_frequent_lone_character_it_is_misread_as(jieba_lexicon):
+    # typical seed-7 001_05: 叉 worn to 又 (0.80 against 0.19); 交|又 are two frequent words, 交叉 one
+    line = read("在市、区交") + doubtful("又", 0.802, ("叉", 0.191), ("义", 0.005)) + read("检查中各")
+    assert jieba_lexicon.choose(line) == ("在市、区交叉检查中各", [0.191])
+
+
+def test_splitting_into_more_words_costs_the_word_penalty():
+    lexicon = Lexicon({"交叉": 10, "交": 10, "叉": 10})
+    each = lexicon.word_logprob("交")
+    assert lexicon.text_logprob("交叉") == pytest.approx(each - WORD_PENALTY)
+    assert lexicon.text_logprob("交叉叉") == pytest.approx(2 * each - 2 * WORD_PENALTY)
 
 
 def test_the_recogniser_keeps_a_reading_the_words_support(jieba_lexicon):
