@@ -79,10 +79,11 @@ def test_missing_package_names_the_pip_requirement():
 # ---------------------------------------------------------------- conversion (no engine)
 
 def test_recognitions_from_paddle_output():
-    raw = [[("项目名称", 0.98), ("实施单位丶主管部门", 0.91), ("", float("nan"))]]
-    recs = recognitions_from_paddle(raw, 3)
-    assert recs == [Recognition("项目名称", 0.98), Recognition("实施单位、主管部门", 0.91), Recognition("", 0.0)]
-    assert recognitions_from_paddle(raw, 3, fix_confusables=False)[1].text == "实施单位丶主管部门"
+    raw = [[("项目名称", 0.98), ("实施单位丶主管部门", 0.91), ("", float("nan")), ("新区窗□工作人员", 0.93)]]
+    recs = recognitions_from_paddle(raw, 4)
+    assert recs == [Recognition("项目名称", 0.98), Recognition("实施单位、主管部门", 0.91), Recognition("", 0.0),
+                    Recognition("新区窗口工作人员", 0.93)]
+    assert recognitions_from_paddle(raw, 4, fix_confusables=False)[1].text == "实施单位丶主管部门"
     with pytest.raises(ValueError):
         recognitions_from_paddle(raw, 2)
 

@@ -26,8 +26,9 @@ from pipeline.ocr.lexicon import Lexicon, load_lexicon
 
 
 # Characters PP-OCRv4 systematically emits for another one in these forms:
-# the enumeration comma 、 comes out as the radical 丶 (never used in prose).
-PPOCR_CONFUSABLES = str.maketrans({"丶": "、"})
+# the enumeration comma 、 comes out as the radical 丶 (never used in prose), and
+# 口 as the white square □ (窗□ for 窗口; no form's text holds a box).
+PPOCR_CONFUSABLES = str.maketrans({"丶": "、", "□": "口"})
 
 # The manifest's paddle-format weights: this engine loads them whatever the
 # manifest's ``chosen`` is (ONNX weights go to ``paddle_onnx.PaddleOnnxEngine``).
