@@ -55,6 +55,9 @@ LETTER_AMID_DIGITS = re.compile(r"(?<=\d)[OoCDQlIS](?=\d)")   # '14000Q0.00': a 
 # '条' was misread '%')
 PERCENT_SIGN_LOST = re.compile(r"^([<>≤≥=]*\d+(?:\.\d+)?)([A-Za-z:：;；]|[\u4e00-\u9fff])$")
 PERCENT_READ_AS_DIGIT = re.compile(r"^(\d+(?:\.\d+)?)(\d)$")
+# a rate's leading '1' worn to a stroke the recogniser took for a Latin letter ('i00a', 'l00')
+LATIN_ONE = re.compile(r"^([<>≤≥=]*)[iIl|](?=\d)")
+BARE_RATE = re.compile(r"^[<>≤≥=]*\d+(?:\.\d+)?[%％]?$")
 PERCENT_GUESSED = "百分号残缺，按目标值推断"
 # the units printed after a number; a target or actual read as a unit alone ('1年' read '年', a
 # seal's letter over the '1') lost its number: no form prints a unit without one
@@ -506,9 +509,10 @@ def _restore_percent_sign(indicator: Indicator, path: str, reader: FieldReader) 
     '%' is what the mark was. The field goes to review with the reading it replaced."""
     if not (indicator.target or "").rstrip().endswith(("%", "％")):
         return
-    number = _number_before_lost_percent(indicator.actual or "")
+    actual = indicator.actual or ""
+    number = _number_before_lost_percent(actual) or _rate_with_worn_one(actual)
     if number is not None:
-        reader.unreadable[path] = f"{PERCENT_GUESSED}：{indicator.actual}"
+        reader.unreadable[path] = f"{PERCENT_GUESSED}：{actual}"
         indicator.actual = number + "%"
 
 
@@ -522,6 +526,17 @@ def _number_before_lost_percent(actual: str) -> str | None:
     if match and float(match.group(1) + match.group(2)) > 100 >= float(match.group(1)):
         return match.group(1)
     return None
+
+
+def _rate_with_worn_one(actual: str) -> str | None:
+    """'i00a', 'l00', 'l00%' → '100': a rate up to a hundred whose '1' was read as a Latin letter.
+    The letter shows the reading worn, so a bare rate lost its '%' too."""
+    with_one = LATIN_ONE.sub(r"\g<1>1", actual)
+    if with_one == actual:
+        return None
+    number = _number_before_lost_percent(with_one) or (
+        with_one.rstrip("%％") if BARE_RATE.match(with_one) else None)
+    return number if number is not None and float(number.lstrip(COMPARATOR_CHARS)) <= 100 else None
 
 
 def _flag_fragments(indicator: Indicator, path: str, reader: FieldReader) -> None:

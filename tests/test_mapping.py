@@ -319,6 +319,11 @@ def test_funds_whose_first_labels_a_seal_covers_are_still_read_in_printed_order(
     ("ocr", "100%", "98:", "98%", True),
     ("ocr", "≥95%", "100车", "100%", True),         # read as a character that is no unit (typical seed 7)
     ("ocr", "100%", "1009", "100%", True),          # read as a digit: no bare rate above a hundred
+    ("ocr", "100%", "i00a", "100%", True),          # and its '1' worn to a Latin letter (typical seed 21)
+    ("ocr", "≥90%", "l00", "100%", True),           # a worn '1' shows the '%' worn too (typical seed 21)
+    ("ocr", "≥90%", "|00%", "100%", True),          # '1' read '|', the '%' whole
+    ("ocr", "≥90%", "|98%", "|98%", False),         # no rate of 198: the '|' is a stroke before the 98
+    ("ocr", "≥90%", "I级", "I级", False),           # a letter before no digit is no worn '1'
     ("ocr", "≥80%", "99.99", "99.99", False),       # printed bare, as a truth form does
     ("ocr", "≥80%", "1200", "1200", False),         # no rate of a hundred and twenty without its last digit
     ("ocr", "≥500%", "685条", "685条", False),      # a unit: the target's '条' misread as '%' (hard seed 0)
