@@ -21,7 +21,8 @@ from pipeline.glyphs import (comparator_doubtful, is_lone_slash, restore_asteris
                              restore_comma, restore_comparator, restore_full_stop, restore_leading_mark)
 from pipeline.ink import component_minima, gray_median, inked_spans, labelled_minima
 from pipeline.objects import BBox, Cell, Table, TextLine
-from pipeline.ocr.base import OcrEngine
+from pipeline.ocr.base import OcrEngine, Recognition, WordChoosingEngine
+from pipeline.ocr.lexicon import choose_across
 
 DASH = "—"
 DASH_CONFIDENCE = 0.99
@@ -369,7 +370,7 @@ def typical_text_height(masks: Sequence[np.ndarray], px_per_pt: float) -> float:
 
 # ---------------------------------------------------------------- recognition
 
-def recognize_in_width_order(crops: Sequence[np.ndarray], engine: OcrEngine) -> list[tuple[str, float]]:
+def recognize_in_width_order(crops: Sequence[np.ndarray], engine: OcrEngine) -> list[Recognition]:
     """Recognise crops narrowest first, in chunks of similar width; results in input order.
 
     A recogniser pads every crop of a batch to the widest one, so a chunk costs
@@ -377,10 +378,10 @@ def recognize_in_width_order(crops: Sequence[np.ndarray], engine: OcrEngine) -> 
     page (goal texts across the whole table) from driving the memory peak.
     """
     order = sorted(range(len(crops)), key=lambda i: _rec_width(crops[i]))
-    results: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+    results = [Recognition("", 0.0)] * len(crops)
     for chunk in _width_chunks(order, [_rec_width(c) for c in crops]):
         for i, rec in zip(chunk, engine.recognize([crops[i] for i in chunk])):
-            results[i] = (rec.text, rec.confidence)
+            results[i] = rec
     return results
 
 
@@ -440,18 +441,23 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
             wrapped.append(previous is not None and runs_to_edge(previous, text_h))
             previous = masks[-1]
 
-    texts: dict[int, list[str]] = {}
-    readings = recognize_in_width_order(crops, engine)
-    for owner, mask, shape, after_wrap, (read, conf) in zip(owners, masks, shapes, wrapped, readings):
-        text, doubtful = restore_marks(read, mask, shape, text_h, after_wrap=after_wrap)
-        if doubtful:
-            conf = min(conf, DOUBTFUL_CONFIDENCE)
-        texts.setdefault(owner, []).append(text)
+    lines: dict[int, list[tuple[str, Recognition]]] = {}
+    recognitions = recognize_in_width_order(crops, engine)
+    lexicon = engine.lexicon() if isinstance(engine, WordChoosingEngine) else None
+    for owner, mask, shape, after_wrap, rec in zip(owners, masks, shapes, wrapped, recognitions):
+        text, doubtful = restore_marks(rec.text, mask, shape, text_h, after_wrap=after_wrap)
         cell = table.cells[owner]
-        cell.confidence = min(cell.confidence, conf)
-    for owner, parts in texts.items():
+        cell.confidence = min(cell.confidence, DOUBTFUL_CONFIDENCE if doubtful else 1.0, rec.confidence)
+        before = lines.setdefault(owner, [])
+        if after_wrap and lexicon is not None and before:
+            upper, upper_rec = before[-1]
+            upper, text, overruled = choose_across(lexicon, upper, upper_rec.readings, text, rec.readings)
+            before[-1] = (upper, upper_rec)
+            cell.confidence = min([cell.confidence, *overruled])
+        before.append((text, rec))
+    for owner, parts in lines.items():
         cell = table.cells[owner]
-        cell.text = "".join(parts)
+        cell.text = "".join(text for text, _ in parts)
         cell.unreadable = cell.confidence < confidence_floor
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from models.weights import ModelWeightsError, load_manifest, package_dir, resolve_lexicon
 from pipeline.ocr.confidence import nfkc
-from pipeline.ocr.lexicon import WORD_PENALTY, CharReading, Lexicon, load_lexicon
+from pipeline.ocr.lexicon import WORD_PENALTY, CharReading, Lexicon, choose_across, load_lexicon
 from tests.support import ctc_decoder, ctc_preds
 
 
@@ -79,6 +79,34 @@ def test_a_character_hidden_by_the_blank_is_put_in_where_it_makes_a_word(jieba_l
     assert jieba_lexicon.choose(line) == ("人员工资", [])
 
 
+def test_a_word_wrapped_between_lines_is_chosen_with_both_halves(jieba_lexicon):
+    # typical seed-7 002_09: '加强预|测研判' wrapped; the lower line alone read 侧 (0.62, 测 0.14)
+    upper = read("续将结合上一年度情况，加强预")
+    lower = doubtful("侧", 0.623, ("则", 0.226), ("测", 0.142)) + read("研判，更客观设定绩效目标。")
+    chosen = choose_across(jieba_lexicon, "续将结合上一年度情况，加强预", upper, "侧研判，更客观设定绩效目标。", lower)
+    assert chosen == ("续将结合上一年度情况，加强预", "测研判，更客观设定绩效目标。", [0.142])
+
+
+def test_the_last_character_of_a_wrapped_line_is_chosen_with_the_next_lines_start(jieba_lexicon):
+    upper = read("未全面") + doubtful("万", 0.55, ("衡", 0.4))
+    chosen = choose_across(jieba_lexicon, "未全面万", upper, "量该指标", read("量该指标"))
+    assert chosen == ("未全面衡", "量该指标", [0.4])
+
+
+def test_a_wrap_changes_nothing_the_recogniser_is_sure_of_or_past_a_digit(jieba_lexicon):
+    lower = doubtful("侧", 0.95, ("测", 0.04)) + read("研判")
+    assert choose_across(jieba_lexicon, "加强预", read("加强预"), "侧研判", lower)[:2] == ("加强预", "侧研判")
+    lower = read("1") + doubtful("侧", 0.6, ("测", 0.3)) + read("研判")
+    assert choose_across(jieba_lexicon, "加强预", read("加强预"), "1侧研判", lower)[:2] == ("加强预", "1侧研判")
+
+
+def test_a_mark_put_back_at_the_wrap_is_passed_over(jieba_lexicon):
+    # restore_leading_mark put a '，' before the lower line's first character
+    lower = doubtful("侧", 0.623, ("测", 0.142)) + read("研判")
+    assert choose_across(jieba_lexicon, "加强预", read("加强预"), "，侧研判", lower)[1] == "，侧研判"
+    assert choose_across(jieba_lexicon, "加强预", read("加强预"), "侧研判", lower)[1] == "测研判"
+
+
 CHARS = ["湛", "满", "意", "1", "线", "綫"]
 
 
@@ -86,10 +114,13 @@ def test_the_decoder_writes_the_lexicon_choice_as_doubtful_as_the_recogniser_tho
     lexicon = Lexicon({"满意": 3000, "满": 9000, "意": 5000, "湛": 60})
     preds = ctc_preds(CHARS, [{"湛": 0.6, "满": 0.3}, {}, {"意": 0.99}])
     [(plain, plain_conf)] = ctc_decoder(tmp_path, CHARS)(preds)
-    [(chosen, chosen_conf)] = ctc_decoder(tmp_path, CHARS, lexicon=lexicon)(preds)
+    [(chosen, chosen_conf, readings)] = ctc_decoder(tmp_path, CHARS, lexicon=lexicon)(preds)
     assert (plain, chosen) == ("湛意", "满意")
     assert plain_conf == pytest.approx(0.6, abs=1e-6)
     assert chosen_conf == pytest.approx(0.3, abs=1e-6)     # the words overruled the recogniser: review
+    # the recogniser's own readings go on with the line, for choices across wrapped lines
+    assert [(r.char, round(r.prob, 2)) for r in readings] == [("湛", 0.6), ("意", 0.99)]
+    assert dict(readings[0].alternatives)["满"] == pytest.approx(0.3, abs=1e-6)
 
 
 @pytest.fixture()

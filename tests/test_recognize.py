@@ -212,7 +212,7 @@ def test_wide_crops_go_to_the_recogniser_in_small_chunks():
     engine = RecordingEngine()
     calls = []
     engine.recognize = lambda cs: (calls.append(len(cs)), [Recognition("x", 1.0)] * len(cs))[1]
-    assert R.recognize_in_width_order(crops, engine) == [("x", 1.0)] * 13
+    assert R.recognize_in_width_order(crops, engine) == [Recognition("x", 1.0)] * 13
     assert calls == [8, 2, 1, 1, 1]
 
 

@@ -12,13 +12,19 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from pipeline.objects import BBox
+from pipeline.ocr.lexicon import CharReading, Lexicon
 
 
 @dataclass(frozen=True)
 class Recognition:
-    """What the recogniser read in one single-line crop."""
+    """What the recogniser read in one single-line crop.
+
+    ``readings``: the line's characters with the recogniser's other readings of
+    doubtful ones, where the engine gives them (a wrapped word's halves are
+    chosen between lines, ``pipeline.ocr.lexicon.choose_across``)."""
     text: str
     confidence: float
+    readings: tuple[CharReading, ...] = ()
 
 
 @runtime_checkable
@@ -29,4 +35,12 @@ class OcrEngine(Protocol):
 
     def detect(self, image: np.ndarray) -> list[BBox]:
         """Axis-aligned boxes (pixels of ``image``) of the text lines found in it."""
+        ...
+
+
+@runtime_checkable
+class WordChoosingEngine(OcrEngine, Protocol):
+    """An engine that chooses doubtful characters by the words they make, and lends its word
+    lexicon to choices spanning several crops (a word wrapped between lines)."""
+    def lexicon(self) -> Lexicon | None:
         ...

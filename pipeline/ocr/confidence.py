@@ -65,12 +65,14 @@ def weakest_character_decoder(original: Any, reading: Callable[[str], str] = nfk
             for batch, result in enumerate(results):
                 kept = _kept_steps(text_index[batch], is_remove_duplicate, self.get_ignored_tokens())
                 probs = list(text_prob[batch][kept])
-                text = result[0]
+                text, extra = result[0], result[2:]
                 if lexicon is not None and preds is not None:
-                    text, overruled = lexicon.choose(char_readings(preds[batch], text_index[batch],
-                                                                   text_prob[batch], kept, self.character, reading))
+                    readings = char_readings(preds[batch], text_index[batch], text_prob[batch], kept,
+                                             self.character, reading)
+                    text, overruled = lexicon.choose(readings)
                     probs += overruled
-                rescored.append((text, float(min(probs)) if probs else 0.0, *result[2:]))
+                    extra = extra or (tuple(readings),)     # passed on to the Recognition
+                rescored.append((text, float(min(probs)) if probs else 0.0, *extra))
             return rescored
 
     decoder = WeakestCharacterDecode.__new__(WeakestCharacterDecode)

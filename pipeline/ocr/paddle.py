@@ -41,10 +41,11 @@ def recognitions_from_paddle(raw: Any, expected: int, *, fix_confusables: bool =
     if len(pairs) != expected:
         raise ValueError(f"recogniser returned {len(pairs)} results for {expected} crops")
     out = []
-    for text, score in pairs:
+    for text, score, *extra in pairs:
         score = float(score)
         text = str(text).translate(PPOCR_CONFUSABLES) if fix_confusables else str(text)
-        out.append(Recognition(text=text, confidence=0.0 if np.isnan(score) else score))
+        readings = extra[0] if extra and isinstance(extra[0], tuple) else ()
+        out.append(Recognition(text=text, confidence=0.0 if np.isnan(score) else score, readings=readings))
     return out
 
 
@@ -108,11 +109,11 @@ class PaddleEngine:
             self.paths = paths
             recognizer = self._ocr.text_recognizer
             recognizer.postprocess_op = weakest_character_decoder(recognizer.postprocess_op,
-                                                                  lexicon=self._lexicon())
+                                                                  lexicon=self.lexicon())
             self.load_seconds = time.perf_counter() - started
         return self
 
-    def _lexicon(self) -> Lexicon | None:
+    def lexicon(self) -> Lexicon | None:
         return load_lexicon(resolve_lexicon()) if self.use_lexicon else None
 
     def _raw_recognize(self, crops: list[np.ndarray]) -> Any:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,7 @@ class PaddleOnnxEngine(PaddleEngine):
             recognizer = self._ocr.text_recognizer
             recognizer.postprocess_op = weakest_character_decoder(
                 recognizer.postprocess_op, lambda char: nfkc(char).translate(self._simplified),
-                lexicon=self._lexicon())
+                lexicon=self.lexicon())
             self.load_seconds = time.perf_counter() - started
         return self
 
@@ -126,7 +127,7 @@ class PaddleOnnxEngine(PaddleEngine):
         recs = super().recognize(crops)
         if not self._simplified:
             return recs
-        return [Recognition(r.text.translate(self._simplified), r.confidence) for r in recs]
+        return [replace(r, text=r.text.translate(self._simplified)) for r in recs]
 
 
 def _onnx_choice() -> str:
