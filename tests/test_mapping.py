@@ -339,8 +339,8 @@ def test_a_percent_sign_read_as_a_stray_mark_is_put_back_for_review(source, targ
 
 
 @pytest.mark.parametrize("source, target, actual, flagged", [
-    ("ocr", "1年", "年", {"actual"}),              # a seal's letter crossed the '1' (typical seed 7)
-    ("ocr", "项", "1项", {"target"}),
+    ("ocr", "≥1年", "年", {"actual"}),             # a seal's letter crossed the '1'
+    ("ocr", "项", "≥1项", {"target"}),
     ("ocr", "≥%", "98%", {"target"}),
     ("ocr", "≥10个月", "个月", {"actual"}),
     ("ocr", "≥95%", "9.5.95%", {"actual"}),         # a point too many
@@ -355,6 +355,20 @@ def test_a_percent_sign_read_as_a_stray_mark_is_put_back_for_review(source, targ
 def test_a_target_or_actual_read_as_no_form_prints_it_goes_to_review(source, target, actual, flagged):
     mapped = map_satisfaction_row([target, actual, "0", "0", "无偏差"], source)
     assert (mapped.form.indicators[3].target, mapped.form.indicators[3].actual) == (target, actual)
+    assert flagged_fields(mapped, "indicators[3]") == flagged
+
+
+@pytest.mark.parametrize("target, actual, guessed, flagged", [
+    ("1年", "年", ("1年", "1年"), {"actual"}),      # a seal's letter crossed the '1' (typical seed 7)
+    ("项", "1项", ("1项", "1项"), {"target"}),      # (typical seed 7)
+    ("4个", "个", ("4个", "4个"), {"actual"}),
+    ("≥4个", "个", ("≥4个", "个"), {"actual"}),     # a target with a comparator is often exceeded
+    ("95%", "%", ("95%", "%"), {"actual"}),         # a rate is often missed or exceeded
+    ("1年", "项", ("1年", "项"), {"actual"}),       # another unit: no ground for a guess
+])
+def test_a_unit_read_alone_takes_the_plain_count_beside_it_for_review(target, actual, guessed, flagged):
+    mapped = map_satisfaction_row([target, actual, "0", "0", "无偏差"], "ocr")
+    assert (mapped.form.indicators[3].target, mapped.form.indicators[3].actual) == guessed
     assert flagged_fields(mapped, "indicators[3]") == flagged
 
 
