@@ -107,6 +107,27 @@ def test_a_mark_put_back_at_the_wrap_is_passed_over(jieba_lexicon):
     assert choose_across(jieba_lexicon, "加强预", read("加强预"), "侧研判", lower)[1] == "测研判"
 
 
+@pytest.mark.parametrize("stop, comma, written", [
+    (("。", 0.485, (".", 0.382), (",", 0.087)), 0.087, "，"),   # typical seed-7 001_05: 放工资，辅助性
+    (("。", 0.437, (".", 0.31), (",", 0.011)), None, "。"),     # the comma hardly weighed: a full stop
+    (("。", 0.95, (",", 0.04)), None, "。"),                     # a sure full stop is one
+])
+def test_a_doubtful_full_stop_between_words_is_a_comma_where_the_comma_weighs_enough(jieba_lexicon, stop,
+                                                                                     comma, written):
+    line = read("发放工资") + doubtful(*stop) + read("辅助性")
+    assert jieba_lexicon.choose(line) == (f"发放工资{written}辅助性", [comma] if comma else [])
+
+
+def test_a_full_stop_ending_a_line_is_a_comma_only_where_the_text_wraps_on(jieba_lexicon):
+    # typical seed-21 002_09: '存在的变动因素。|如网站…' (。 0.434, ， 0.186)
+    line = read("存在的变动因素") + doubtful("。", 0.434, (",", 0.186), (".", 0.175))
+    assert jieba_lexicon.choose(line)[0] == "存在的变动因素。"          # the cell may end here
+    assert choose_across(jieba_lexicon, "存在的变动因素。", line, "如网站", read("如网站")) == \
+        ("存在的变动因素，", "如网站", [0.186])
+    assert choose_across(jieba_lexicon, "存在的变动因素。", line, "2.网站", read("2.网站"))[0] == \
+        "存在的变动因素。"                                                  # a list's next item
+
+
 CHARS = ["湛", "满", "意", "1", "线", "綫"]
 
 
