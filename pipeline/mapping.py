@@ -71,6 +71,9 @@ STRAY_LETTERS = re.compile(r"^[A-Za-z|]{1,3}$")
 STRAY_LETTERS_READ = "只读到零散字母"
 # the one-character texts forms print; any other character alone is a seal's letter ('无' read '王')
 ONE_CHARACTER_FIELDS = set("无是否有")
+SHORT_DEVIATIONS = {"无", "无偏差", "有偏差", "不适用"}
+DEVIATION_FIRST_LOST = re.compile(r"[^有]?偏差")
+SHORT_DEVIATION_READ = "偏差栏只读到残字"
 LONE_CHARACTER_READ = "只读到一个字"
 # a number no form prints: two decimal points ('9.5.95%'; a date '2023.12.31' starts with its year),
 # a percentage of a thousand or more ('9742%', its point lost under a seal)
@@ -501,6 +504,7 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
         if ocr:
             _restore_percent_sign(form.indicators[-1], f"{path}.actual", reader)
             _flag_fragments(form.indicators[-1], path, reader)
+            _read_deviation_fragment(form.indicators[-1], f"{path}.deviation", reader)
             _guess_a_row_of_nothing(form.indicators[-1], path, reader)
     form.level1_weights = levels.weights()
 
@@ -527,6 +531,19 @@ def _number_before_lost_percent(actual: str) -> str | None:
     if match and float(match.group(1) + match.group(2)) > 100 >= float(match.group(1)):
         return match.group(1)
     return None
+
+
+def _read_deviation_fragment(indicator: Indicator, path: str, reader: FieldReader) -> None:
+    """A deviation read as a few characters that are none of its short phrases: the truth forms'
+    deviations are blank (670), 无偏差 (96), 无 (4) or a sentence. 'X偏差' is 无偏差 with its first
+    character lost under a seal ('有偏差' excepted); any other fragment ('正', '11', 'xR') is a seal's
+    remains in a blank cell. Either goes to review with the reading it replaced."""
+    text = "".join((indicator.deviation or "").split())
+    if not text or len(text) > 3 or text in SHORT_DEVIATIONS:
+        return
+    guess = "无偏差" if DEVIATION_FIRST_LOST.fullmatch(text) else None
+    reader.unreadable.setdefault(path, f"{SHORT_DEVIATION_READ}：{text}")
+    indicator.deviation = guess
 
 
 def _rate_with_worn_one(actual: str) -> str | None:

@@ -374,8 +374,8 @@ def test_a_unit_read_alone_takes_the_plain_count_beside_it_for_review(target, ac
 
 @pytest.mark.parametrize("source, row, read_as, flagged", [
     ("ocr", ["100%", "I", "无偏差"], ("100%", "1", "无偏差"), {"actual"}),   # a '1' read 'I' (typical seed 13)
-    ("ocr", ["100%", "100%", "TR"], ("100%", "100%", "TR"), {"deviation"}),  # a seal's letters, blank cell
-    ("ocr", ["100%", "100%", "正"], ("100%", "100%", "正"), {"deviation"}),
+    ("ocr", ["100%", "100%", "TR"], ("100%", "100%", None), {"deviation"}),  # a seal's letters, blank cell
+    ("ocr", ["100%", "100%", "正"], ("100%", "100%", None), {"deviation"}),
     ("ocr", ["无", "王", "无偏差"], ("无", "无", "无偏差"), {"actual"}),         # '无' under a seal's letter
     ("ocr", ["E", "无", "无偏差"], ("无", "无", "无偏差"), {"target"}),
     ("ocr", ["无", "所", "无偏差"], ("无", "无", "无偏差"), {"actual"}),         # a unit's character alone, too
@@ -390,6 +390,24 @@ def test_a_field_read_as_a_seal_s_stray_letters_goes_to_review(source, row, read
     indicator = mapped.form.indicators[3]
     assert (indicator.target, indicator.actual, indicator.deviation) == read_as
     assert flagged_fields(mapped, "indicators[3]") == flagged
+
+
+@pytest.mark.parametrize("source, deviation, read_as, flagged", [
+    ("ocr", "11", None, True),                # a seal's remains in a blank cell (typical seed 21)
+    ("ocr", "叫H田", None, True),             # (typical seed 13)
+    ("ocr", "—", None, True),
+    ("ocr", "λ偏差", "无偏差", True),         # 无 under a seal's stroke (typical seed 21)
+    ("ocr", "偏差", "无偏差", True),
+    ("ocr", "有偏差", "有偏差", False),       # a short phrase a form may print
+    ("ocr", "无", "无", False),
+    ("ocr", "无偏差", "无偏差", False),
+    ("ocr", "详见报告", "详见报告", False),   # four characters: a text, read as read
+    ("text_layer", "11", "11", False),        # a text layer prints what it prints
+])
+def test_a_deviation_read_as_a_fragment_is_blank_or_its_short_phrase(source, deviation, read_as, flagged):
+    mapped = map_satisfaction_row(["100%", "100%", "0", "0", deviation], source)
+    assert mapped.form.indicators[3].deviation == read_as
+    assert ("deviation" in flagged_fields(mapped, "indicators[3]")) is flagged
 
 
 @pytest.mark.parametrize("name, weight, score, guessed, flagged", [
