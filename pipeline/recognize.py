@@ -27,6 +27,9 @@ from pipeline.ocr.lexicon import choose_across
 DASH = "—"
 DASH_CONFIDENCE = 0.99
 DOUBTFUL_CONFIDENCE = 0.3        # a reading the glyph checks contradict: below any floor
+# A line whose words run on into the next: its ink ends within this many text heights of the
+# cell's edge (a full stop's ink stops an em short of its box, and the wrap leaves up to an em).
+CONTINUED_EMS = 2.0
 # Line confidence is the weakest character's probability (pipeline/ocr/confidence.py); on the
 # simulated scans a floor of 0.6 catches 70 % of the wrong fields and flags 3 % of the right ones.
 DEFAULT_CONFIDENCE_FLOOR = 0.6
@@ -420,6 +423,7 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
     shapes: list[np.ndarray] = []
     owners: list[int] = []
     wrapped: list[bool] = []        # the line before it, in its cell, ran to the cell's edge
+    continued: list[bool] = []      # ... or to within a full stop's and a wrap's room of it
     for index, (cell, ink) in enumerate(zip(table.cells, inks)):
         cell.text, cell.confidence, cell.unreadable = "", 1.0, False
         if not ink.mask.any():
@@ -439,17 +443,19 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
             shapes.append(glyph_shapes(ink, band, levels))
             owners.append(index)
             wrapped.append(previous is not None and runs_to_edge(previous, text_h))
+            continued.append(previous is not None and runs_to_edge(previous, text_h, ems=CONTINUED_EMS))
             previous = masks[-1]
 
     lines: dict[int, list[tuple[str, Recognition]]] = {}
     recognitions = recognize_in_width_order(crops, engine)
     lexicon = engine.lexicon() if isinstance(engine, WordChoosingEngine) else None
-    for owner, mask, shape, after_wrap, rec in zip(owners, masks, shapes, wrapped, recognitions):
+    for owner, mask, shape, after_wrap, continues, rec in zip(owners, masks, shapes, wrapped, continued,
+                                                              recognitions):
         text, doubtful = restore_marks(rec.text, mask, shape, text_h, after_wrap=after_wrap)
         cell = table.cells[owner]
         cell.confidence = min(cell.confidence, DOUBTFUL_CONFIDENCE if doubtful else 1.0, rec.confidence)
         before = lines.setdefault(owner, [])
-        if after_wrap and lexicon is not None and before:
+        if continues and lexicon is not None and before:
             upper, upper_rec = before[-1]
             upper, text, overruled = choose_across(lexicon, upper, upper_rec.readings, text, rec.readings)
             before[-1] = (upper, upper_rec)
@@ -474,10 +480,10 @@ def restore_marks(read: str, mask: np.ndarray, shape: np.ndarray, text_height: f
     return text, comparator_doubtful(text, shape, overruled=comparators != read)
 
 
-def runs_to_edge(line_mask: np.ndarray, text_height: float) -> bool:
-    """The line's ink reaches within an em and a half of the crop's right edge: its text wrapped."""
+def runs_to_edge(line_mask: np.ndarray, text_height: float, *, ems: float = 1.5) -> bool:
+    """The line's ink reaches within ``ems`` text heights of the crop's right edge: its text wrapped."""
     cols = np.flatnonzero(line_mask.any(axis=0))
-    return bool(cols.size) and line_mask.shape[1] - cols[-1] <= 1.5 * text_height
+    return bool(cols.size) and line_mask.shape[1] - cols[-1] <= ems * text_height
 
 
 def split_fused_cells(table: Table, masks: Sequence[np.ndarray], crop_x0: Sequence[int], scale: float) -> bool:

@@ -441,3 +441,13 @@ def test_two_values_are_parted_above_a_text_row_that_spans_the_table():
 def test_a_text_running_across_the_column_line_stays_one_cell():
     _, table, masks, x0s = _three_by_three([(230, "已完成55台，"), (430, "有效提高效率")])
     assert not R.split_fused_cells(table, masks, x0s, SCALE)
+
+
+def test_a_line_runs_to_the_edge_within_the_ems_given():
+    line = np.zeros((20, 200), dtype=bool)
+    line[5:15, 10:155] = True                       # ink ends 45 px (2.25 text heights) short
+    assert not R.runs_to_edge(line, 20.0)
+    assert not R.runs_to_edge(line, 20.0, ems=R.CONTINUED_EMS)
+    line[5:15, 155:165] = True                      # a full stop's room short: 35 px, 1.75 heights
+    assert not R.runs_to_edge(line, 20.0)
+    assert R.runs_to_edge(line, 20.0, ems=R.CONTINUED_EMS)
