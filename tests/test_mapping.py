@@ -401,7 +401,11 @@ def test_a_field_read_as_a_seal_s_stray_letters_goes_to_review(source, row, read
     ("ocr", "有偏差", "有偏差", False),       # a short phrase a form may print
     ("ocr", "无", "无", False),
     ("ocr", "无偏差", "无偏差", False),
+    ("ocr", "用军城A", None, True),           # a Latin letter in a short text: a seal's (hard seed 0)
+    ("ocr", "A国AY爱NY", None, True),
     ("ocr", "详见报告", "详见报告", False),   # four characters: a text, read as read
+    ("ocr", "OA系统未如期上线", "OA系统未如期上线", False),     # nine: a sentence
+    ("ocr", "偏差较大R", "偏差较大R", False),
     ("text_layer", "11", "11", False),        # a text layer prints what it prints
 ])
 def test_a_deviation_read_as_a_fragment_is_blank_or_its_short_phrase(source, deviation, read_as, flagged):
