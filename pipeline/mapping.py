@@ -72,7 +72,6 @@ STRAY_LETTERS_READ = "只读到零散字母"
 # the one-character texts forms print; any other character alone is a seal's letter ('无' read '王')
 ONE_CHARACTER_FIELDS = set("无是否有")
 SHORT_DEVIATIONS = {"无", "无偏差", "有偏差", "不适用"}
-DEVIATION_FIRST_LOST = re.compile(r"[^有]?偏差")
 LATIN_LETTER = re.compile(r"[A-Za-z]")
 SHORT_DEVIATION_READ = "偏差栏只读到残字"
 LONE_CHARACTER_READ = "只读到一个字"
@@ -537,15 +536,22 @@ def _number_before_lost_percent(actual: str) -> str | None:
 def _read_deviation_fragment(indicator: Indicator, path: str, reader: FieldReader) -> None:
     """A deviation read as a few characters that are none of its short phrases: the truth forms'
     deviations are blank (670), 无偏差 (96), 无 (4) or a sentence of nine characters or more, none
-    with a Latin letter. 'X偏差' is 无偏差 with its first character lost under a seal ('有偏差'
+    with a Latin letter. 'X偏差' or '无偏X' is 无偏差 with a character lost under a seal ('有偏差'
     excepted); any other fragment ('正', '11', 'xR', '用军城A') is a seal's remains in a blank cell.
     Either goes to review with the reading it replaced."""
     text = "".join((indicator.deviation or "").split())
     if not _deviation_fragment(text):
         return
-    guess = "无偏差" if DEVIATION_FIRST_LOST.fullmatch(text) else None
+    guess = "无偏差" if _reads_no_deviation(text) else None
     reader.unreadable.setdefault(path, f"{SHORT_DEVIATION_READ}：{text}")
     indicator.deviation = guess
+
+
+def _reads_no_deviation(text: str) -> bool:
+    """'偏差', 'λ偏差', '无偏2': two of 无偏差's three characters where it prints them."""
+    if len(text) == 2:
+        return text == "偏差"
+    return len(text) == 3 and sum(a == b for a, b in zip(text, "无偏差")) >= 2
 
 
 def _deviation_fragment(text: str) -> bool:

@@ -398,6 +398,8 @@ def test_a_field_read_as_a_seal_s_stray_letters_goes_to_review(source, row, read
     ("ocr", "—", None, True),
     ("ocr", "λ偏差", "无偏差", True),         # 无 under a seal's stroke (typical seed 21)
     ("ocr", "偏差", "无偏差", True),
+    ("ocr", "无偏2", "无偏差", True),          # (hard seed 7)
+    ("ocr", "于餐差", None, True),             # one of three: no ground for a guess
     ("ocr", "有偏差", "有偏差", False),       # a short phrase a form may print
     ("ocr", "无", "无", False),
     ("ocr", "无偏差", "无偏差", False),
