@@ -25,7 +25,8 @@ A 0 goes into a lost cell only where the row says 0 (the score of a row weighted
 0, the weight of a row scored 0): a blank or a dash leaves the sums as a 0 does.
 A total is never made up from its parts alone (a form may print no total score,
 and seal remains in the empty cell read as a lost number); the 总分 weight is
-filled in only as the 100 every form prints. Where no cell is lost, one doubtful
+filled in only as the 100 every form prints, and where it is lost beside one lost
+weight, it is taken as that 100 so the sums tell the weight. Where no cell is lost, one doubtful
 reading that the sums confirm loses its doubt; one they contradict takes the whole
 number they call for (15 read as 14 under a pen stroke), flagged like a lost cell.
 The 总分 score read as a number the parts contradict takes their sum where it is
@@ -229,6 +230,11 @@ def _infer_column(form: Form, unreadable: dict[str, str], column: str, tolerance
     # ('.0' for 20) is the unknown. Otherwise such guesses ('10)' → 10) stand in the sum.
     missing = ([path for path in doubtful if cells[path] is None]
                or [path for path in doubtful if _lost(path, cells[path], unreadable)])
+    if column == "weight" and len(missing) == 2 and "total.weight" in missing \
+            and "total.weight" in form.provenance.fields:
+        # the 总分 weight is the 100 every form prints; with it the other lost weight is known
+        return [_fill(form, unreadable, "total.weight", FULL_MARKS)] + _infer_column(form, unreadable,
+                                                                                   column, tolerance)
     if len(missing) > 1 or (not missing and len(doubtful) != 1):
         return []
     path = missing[0] if missing else doubtful[0]

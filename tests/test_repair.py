@@ -241,6 +241,28 @@ def test_a_guess_stands_in_the_sum_where_another_cell_was_read_as_nothing():
     assert paths[0] in unreadable               # the guess itself stays doubtful
 
 
+def test_a_lost_weight_beside_a_lost_total_weight_is_worked_out_from_the_100_every_form_prints():
+    """002_08 #5 on typical seed 21: the 总分 weight and one row's weight both read as nothing."""
+    form, index = next((f, i) for f in _valid_forms() for i, row in enumerate(f.indicators)
+                       if row.weight and f.level1_weights.get(row.level1))
+    paths = [f"indicators[{index}].weight", "total.weight"]
+    lost = _read_off_the_scan(form.model_copy(deep=True), *paths)
+    lost.total.weight = lost.indicators[index].weight = None
+    unreadable = {paths[0]: f"{UNPARSED_NUMBER}：b", paths[1]: f"{UNPARSED_NUMBER}：H"}
+    issues = infer_unreadable_points(lost, unreadable)
+    assert lost.total.weight == 100 and lost.indicators[index].weight == form.indicators[index].weight
+    assert [(i.rule, i.path) for i in issues] == [("inferred_from_sums", "total.weight"),
+                                                  ("inferred_from_sums", paths[0])]
+    assert validate_form(lost, unreadable=unreadable, noted=issues).status == "invalid"
+
+    other = next(i for i, row in enumerate(form.indicators) if i != index and row.weight)
+    three = _read_off_the_scan(form.model_copy(deep=True), *paths, f"indicators[{other}].weight")
+    three.total.weight = three.indicators[index].weight = None
+    three.indicators[other].weight = None             # a second row's weight lost too: nothing to tell
+    unreadable = {paths[0]: "b", paths[1]: "H", f"indicators[{other}].weight": "b"}
+    assert infer_unreadable_points(three, unreadable) == [] and three.total.weight is None
+
+
 def _with_stray_digit(value: float, where: str, digit: str) -> float:
     text = f"{value:g}"
     return float(digit + text if where == "start" else text + digit)
