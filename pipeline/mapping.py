@@ -79,6 +79,7 @@ LONE_CHARACTER_READ = "只读到一个字"
 # a percentage of a thousand or more ('9742%', its point lost under a seal)
 MALFORMED_NUMBER = re.compile(r"(?<![\d.])\d{1,3}\.\d+\.\d|\d{4,}(?:\.\d+)?\s*[%％]")
 MALFORMED_NUMBER_READ = "数字不合常理"
+RATE_POINTS_ASTRAY = re.compile(r"([<>≤≥≦≧=]*)(\d{4,}|\d[\d.]*\.\d*\.[\d.]*\d)(\s*[%％])")
 NOTHING_CELL_LOST = "未读到（“无”指标行按“无”或0推断）"
 LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
 TITLE_PREFIX = re.compile(r"^附件\s*\d*[:：]?")
@@ -560,6 +561,22 @@ def _deviation_fragment(text: str) -> bool:
     return len(text) <= 3 or (len(text) <= 8 and "偏差" not in text and LATIN_LETTER.search(text) is not None)
 
 
+def _rate_with_its_point(text: str) -> str | None:
+    """'9742%' → '97.42%', '9.5.95%' → '95.95%': a rate's decimal point lost or doubled. A rate is at
+    most 100 and printed with at most two decimals; where one place of the point alone makes it so,
+    that is the guess ('1000%' could be 10.00 or 100.0: none)."""
+    match = RATE_POINTS_ASTRAY.fullmatch(text)
+    if match is None:
+        return None
+    head, number, tail = match.groups()
+    digits = number.replace(".", "")
+    places = [f"{digits[:at]}.{digits[at:]}" if at < len(digits) else digits
+              for at in range(max(1, len(digits) - 2), len(digits) + 1)]
+    rates = [place for place in places if float(place) <= 100 and not (len(place) > 1 and place[0] == "0"
+                                                                      and place[1] != ".")]
+    return f"{head}{rates[0]}{tail}" if len(rates) == 1 else None
+
+
 def _rate_with_worn_one(actual: str) -> str | None:
     """'i00a', 'l00', 'l00%' → '100': a rate up to a hundred whose '1' was read as a Latin letter.
     The letter shows the reading worn, so a bare rate lost its '%' too."""
@@ -608,6 +625,8 @@ def _fragment_guess(text: str, name: str, indicator: Indicator) -> str | None:
     over one)."""
     if name in ("target", "actual") and text in ("I", "l", "|"):
         return "1"
+    if name in ("target", "actual") and (rate := _rate_with_its_point(text)) is not None:
+        return rate
     if name in ("target", "actual"):
         other = (indicator.actual if name == "target" else indicator.target) or ""
         count = PLAIN_COUNT.match(other)

@@ -343,8 +343,8 @@ def test_a_percent_sign_read_as_a_stray_mark_is_put_back_for_review(source, targ
     ("ocr", "项", "≥1项", {"target"}),
     ("ocr", "≥%", "98%", {"target"}),
     ("ocr", "≥10个月", "个月", {"actual"}),
-    ("ocr", "≥95%", "9.5.95%", {"actual"}),         # a point too many
-    ("ocr", "≥95%", "9742%", {"actual"}),           # a point lost: no percentage of a thousand
+    ("ocr", "≥95%", "1000%", {"actual"}),           # a point lost, but where: 10.00 or 100.0
+    ("ocr", "≥95%", "1.0.00%", {"actual"}),         # a point too many, but which: 10.00 or 100.0
     ("ocr", "≥1200个", "1250.5个", set()),
     ("ocr", "2023.12.31前", "2023.12.20", set()),   # a date
     ("ocr", "满意", "满意", set()),                 # a word, no unit
@@ -356,6 +356,17 @@ def test_a_target_or_actual_read_as_no_form_prints_it_goes_to_review(source, tar
     mapped = map_satisfaction_row([target, actual, "0", "0", "无偏差"], source)
     assert (mapped.form.indicators[3].target, mapped.form.indicators[3].actual) == (target, actual)
     assert flagged_fields(mapped, "indicators[3]") == flagged
+
+
+@pytest.mark.parametrize("read, guessed", [
+    ("9.5.95%", "95.95%"),      # a point too many (typical seed 21)
+    ("9742%", "97.42%"),        # a point lost: no rate above 100, none with three decimals (seed 21)
+    ("≥9742%", "≥97.42%"),
+])
+def test_a_rate_with_its_point_astray_takes_the_one_place_a_rate_can_have_it(read, guessed):
+    mapped = map_satisfaction_row(["≥95%", read, "0", "0", "无偏差"], "ocr")
+    assert mapped.form.indicators[3].actual == guessed
+    assert flagged_fields(mapped, "indicators[3]") == {"actual"}
 
 
 @pytest.mark.parametrize("target, actual, guessed, flagged", [
