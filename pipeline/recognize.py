@@ -22,7 +22,7 @@ from pipeline.glyphs import (comparator_doubtful, is_lone_slash, restore_asteris
 from pipeline.ink import component_minima, gray_median, inked_spans, labelled_minima
 from pipeline.objects import BBox, Cell, Table, TextLine
 from pipeline.ocr.base import OcrEngine, Recognition, WordChoosingEngine
-from pipeline.ocr.lexicon import choose_across
+from pipeline.ocr.lexicon import Lexicon
 
 DASH = "—"
 DASH_CONFIDENCE = 0.99
@@ -456,15 +456,23 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
         cell.confidence = min(cell.confidence, DOUBTFUL_CONFIDENCE if doubtful else 1.0, rec.confidence)
         before = lines.setdefault(owner, [])
         if continues and lexicon is not None and before:
-            upper, upper_rec = before[-1]
-            upper, text, overruled = choose_across(lexicon, upper, upper_rec.readings, text, rec.readings)
-            before[-1] = (upper, upper_rec)
+            text, overruled = _chosen_across_the_wrap(lexicon, before, text, rec)
             cell.confidence = min([cell.confidence, *overruled])
         before.append((text, rec))
     for owner, parts in lines.items():
         cell = table.cells[owner]
         cell.text = "".join(text for text, _ in parts)
         cell.unreadable = cell.confidence < confidence_floor
+
+
+def _chosen_across_the_wrap(lexicon: Lexicon, before: list[tuple[str, Recognition]], text: str,
+                            rec: Recognition) -> tuple[str, list[float]]:
+    """A line continuing the one before it in its cell (the last of ``before``, amended in place):
+    the characters either side of the wrap chosen by the words both lines make."""
+    upper, upper_rec = before[-1]
+    upper, text, overruled = lexicon.choose_across(upper, upper_rec.readings, text, rec.readings)
+    before[-1] = (upper, upper_rec)
+    return text, overruled
 
 
 def restore_marks(read: str, mask: np.ndarray, shape: np.ndarray, text_height: float, *,

@@ -7,7 +7,7 @@ import pytest
 
 from models.weights import ModelWeightsError, load_manifest, package_dir, resolve_lexicon
 from pipeline.ocr.confidence import nfkc
-from pipeline.ocr.lexicon import WORD_PENALTY, CharReading, Lexicon, choose_across, load_lexicon
+from pipeline.ocr.lexicon import WORD_PENALTY, CharReading, Lexicon, load_lexicon
 from tests.support import ctc_decoder, ctc_preds
 
 
@@ -83,28 +83,28 @@ def test_a_word_wrapped_between_lines_is_chosen_with_both_halves(jieba_lexicon):
     # typical seed-7 002_09: '加强预|测研判' wrapped; the lower line alone read 侧 (0.62, 测 0.14)
     upper = read("续将结合上一年度情况，加强预")
     lower = doubtful("侧", 0.623, ("则", 0.226), ("测", 0.142)) + read("研判，更客观设定绩效目标。")
-    chosen = choose_across(jieba_lexicon, "续将结合上一年度情况，加强预", upper, "侧研判，更客观设定绩效目标。", lower)
+    chosen = jieba_lexicon.choose_across("续将结合上一年度情况，加强预", upper, "侧研判，更客观设定绩效目标。", lower)
     assert chosen == ("续将结合上一年度情况，加强预", "测研判，更客观设定绩效目标。", [0.142])
 
 
 def test_the_last_character_of_a_wrapped_line_is_chosen_with_the_next_lines_start(jieba_lexicon):
     upper = read("未全面") + doubtful("万", 0.55, ("衡", 0.4))
-    chosen = choose_across(jieba_lexicon, "未全面万", upper, "量该指标", read("量该指标"))
+    chosen = jieba_lexicon.choose_across("未全面万", upper, "量该指标", read("量该指标"))
     assert chosen == ("未全面衡", "量该指标", [0.4])
 
 
 def test_a_wrap_changes_nothing_the_recogniser_is_sure_of_or_past_a_digit(jieba_lexicon):
     lower = doubtful("侧", 0.95, ("测", 0.04)) + read("研判")
-    assert choose_across(jieba_lexicon, "加强预", read("加强预"), "侧研判", lower)[:2] == ("加强预", "侧研判")
+    assert jieba_lexicon.choose_across("加强预", read("加强预"), "侧研判", lower)[:2] == ("加强预", "侧研判")
     lower = read("1") + doubtful("侧", 0.6, ("测", 0.3)) + read("研判")
-    assert choose_across(jieba_lexicon, "加强预", read("加强预"), "1侧研判", lower)[:2] == ("加强预", "1侧研判")
+    assert jieba_lexicon.choose_across("加强预", read("加强预"), "1侧研判", lower)[:2] == ("加强预", "1侧研判")
 
 
 def test_a_mark_put_back_at_the_wrap_is_passed_over(jieba_lexicon):
     # restore_leading_mark put a '，' before the lower line's first character
     lower = doubtful("侧", 0.623, ("测", 0.142)) + read("研判")
-    assert choose_across(jieba_lexicon, "加强预", read("加强预"), "，侧研判", lower)[1] == "，侧研判"
-    assert choose_across(jieba_lexicon, "加强预", read("加强预"), "侧研判", lower)[1] == "测研判"
+    assert jieba_lexicon.choose_across("加强预", read("加强预"), "，侧研判", lower)[1] == "，侧研判"
+    assert jieba_lexicon.choose_across("加强预", read("加强预"), "侧研判", lower)[1] == "测研判"
 
 
 @pytest.mark.parametrize("stop, comma, written", [
@@ -122,9 +122,9 @@ def test_a_full_stop_ending_a_line_is_a_comma_only_where_the_text_wraps_on(jieba
     # typical seed-21 002_09: '存在的变动因素。|如网站…' (。 0.434, ， 0.186)
     line = read("存在的变动因素") + doubtful("。", 0.434, (",", 0.186), (".", 0.175))
     assert jieba_lexicon.choose(line)[0] == "存在的变动因素。"          # the cell may end here
-    assert choose_across(jieba_lexicon, "存在的变动因素。", line, "如网站", read("如网站")) == \
+    assert jieba_lexicon.choose_across("存在的变动因素。", line, "如网站", read("如网站")) == \
         ("存在的变动因素，", "如网站", [0.186])
-    assert choose_across(jieba_lexicon, "存在的变动因素。", line, "2.网站", read("2.网站"))[0] == \
+    assert jieba_lexicon.choose_across("存在的变动因素。", line, "2.网站", read("2.网站"))[0] == \
         "存在的变动因素。"                                                  # a list's next item
 
 

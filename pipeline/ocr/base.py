@@ -21,7 +21,7 @@ class Recognition:
 
     ``readings``: the line's characters with the recogniser's other readings of
     doubtful ones, where the engine gives them (a wrapped word's halves are
-    chosen between lines, ``pipeline.ocr.lexicon.choose_across``)."""
+    chosen between lines, ``pipeline.ocr.lexicon.Lexicon.choose_across``)."""
     text: str
     confidence: float
     readings: tuple[CharReading, ...] = ()

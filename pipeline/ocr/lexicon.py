@@ -135,6 +135,46 @@ class Lexicon:
                 chars[index] = _comma_if_likelier(reading, overruled)
         return "".join(chars), overruled
 
+    def choose_across(self, upper: str, upper_readings: Sequence[CharReading],
+                      lower: str, lower_readings: Sequence[CharReading]) -> tuple[str, str, list[float]]:
+        """Two lines of a cell, the ``lower`` continuing the ``upper`` (wrapped at the cell's edge),
+        with the characters either side of the wrap chosen again in the light of both lines.
+
+        A word wrapped between lines is split between two crops, so each line's own
+        choice saw half of it (预测 wrapped 预|测: 侧 0.62 against 测 0.14 read
+        alone). ``upper`` and ``lower`` are the lines' texts as read, the readings
+        the recogniser's. Also returns the recogniser's probabilities of the
+        characters the words chose against it.
+        """
+        overruled: list[float] = []
+        if upper.endswith(FULL_STOPS) and upper_readings and upper_readings[-1].char == upper[-1] \
+                and _between_words(upper[:-1], lower):
+            upper = upper[:-1] + _comma_if_likelier(upper_readings[-1], overruled)
+        last = _end_character(upper, reversed(range(len(upper))))
+        if last is not None and upper_readings:
+            upper = self._rechosen(upper, last, upper_readings[-1], upper[:last], upper[last + 1:] + lower,
+                                   overruled)
+        first = _end_character(lower, range(len(lower)))
+        if first is not None and lower_readings:
+            lower = self._rechosen(lower, first, lower_readings[0], upper + lower[:first], lower[first + 1:],
+                                   overruled)
+        return upper, lower, overruled
+
+    def _rechosen(self, text: str, index: int, reading: CharReading, left: str, right: str,
+                  overruled: list[float]) -> str:
+        """``text`` with its character at ``index`` chosen among ``reading``'s by the words it
+        makes with ``left`` and ``right``."""
+        candidates = self._candidates(reading)
+        if reading.hidden or text[index] not in {char for char, _ in candidates}:
+            return text
+        tail = list(left[-CONTEXT:])
+        char, prob = self._best([*tail, text[index], *right[:CONTEXT]], len(tail), candidates)
+        if char == text[index]:
+            return text
+        if char != reading.char:
+            overruled.append(prob)
+        return text[:index] + char + text[index + 1:]
+
     @staticmethod
     def _candidates(reading: CharReading) -> list[tuple[str, float]]:
         if reading.prob >= DOUBT or not (reading.hidden or is_chinese(reading.char)):
@@ -153,32 +193,6 @@ class Lexicon:
             return math.log(prob) + WORD_WEIGHT * self.text_logprob(left + char + right)
 
         return max(candidates, key=score)
-
-
-def choose_across(lexicon: Lexicon, upper: str, upper_readings: Sequence[CharReading],
-                  lower: str, lower_readings: Sequence[CharReading]) -> tuple[str, str, list[float]]:
-    """Two lines of a cell, the ``lower`` continuing the ``upper`` (wrapped at the cell's edge),
-    with the characters either side of the wrap chosen again in the light of both lines.
-
-    A word wrapped between lines is split between two crops, so each line's own
-    choice saw half of it (预测 wrapped 预|测: 侧 0.62 against 测 0.14 read
-    alone). ``upper`` and ``lower`` are the lines' texts as read, the readings
-    the recogniser's. Also returns the recogniser's probabilities of the
-    characters the words chose against it.
-    """
-    overruled: list[float] = []
-    if upper.endswith(FULL_STOPS) and upper_readings and upper_readings[-1].char == upper[-1] \
-            and _between_words(upper[:-1], lower):
-        upper = upper[:-1] + _comma_if_likelier(upper_readings[-1], overruled)
-    last = _end_character(upper, reversed(range(len(upper))))
-    if last is not None and upper_readings:
-        upper = _rechosen(lexicon, upper, last, upper_readings[-1], upper[:last], upper[last + 1:] + lower,
-                          overruled)
-    first = _end_character(lower, range(len(lower)))
-    if first is not None and lower_readings:
-        lower = _rechosen(lexicon, lower, first, lower_readings[0], upper + lower[:first], lower[first + 1:],
-                          overruled)
-    return upper, lower, overruled
 
 
 def _between_words(left: str, right: str) -> bool:
@@ -206,20 +220,6 @@ def _end_character(text: str, order) -> int | None:
         if text[index].isalnum():
             return None
     return None
-
-
-def _rechosen(lexicon: Lexicon, text: str, index: int, reading: CharReading, left: str, right: str,
-              overruled: list[float]) -> str:
-    candidates = Lexicon._candidates(reading)
-    if reading.hidden or text[index] not in {char for char, _ in candidates}:
-        return text
-    tail = list(left[-CONTEXT:])
-    char, prob = lexicon._best([*tail, text[index], *right[:CONTEXT]], len(tail), candidates)
-    if char == text[index]:
-        return text
-    if char != reading.char:
-        overruled.append(prob)
-    return text[:index] + char + text[index + 1:]
 
 
 @lru_cache(maxsize=2)
