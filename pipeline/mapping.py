@@ -71,15 +71,17 @@ STRAY_LETTERS = re.compile(r"^[A-Za-z|]{1,3}$")
 STRAY_LETTERS_READ = "只读到零散字母"
 # the one-character texts forms print; any other character alone is a seal's letter ('无' read '王')
 ONE_CHARACTER_FIELDS = set("无是否有")
+LONE_CHARACTER_READ = "只读到一个字"
+# the short phrases a deviation prints; any other short reading there is a seal's remains
 SHORT_DEVIATIONS = {"无", "无偏差", "有偏差", "不适用"}
 LATIN_LETTER = re.compile(r"[A-Za-z]")
 SHORT_DEVIATION_READ = "偏差栏只读到残字"
-LONE_CHARACTER_READ = "只读到一个字"
 # a number no form prints: two decimal points ('9.5.95%'; a date '2023.12.31' starts with its year),
 # a percentage of a thousand or more ('9742%', its point lost under a seal)
 MALFORMED_NUMBER = re.compile(r"(?<![\d.])\d{1,3}\.\d+\.\d|\d{4,}(?:\.\d+)?\s*[%％]")
 MALFORMED_NUMBER_READ = "数字不合常理"
 RATE_POINTS_ASTRAY = re.compile(r"([<>≤≥≦≧=]*)(\d{4,}|\d[\d.]*\.\d*\.[\d.]*\d)(\s*[%％])")
+LEADING_ZERO = re.compile(r"0\d")
 NOTHING_CELL_LOST = "未读到（“无”指标行按“无”或0推断）"
 LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
 TITLE_PREFIX = re.compile(r"^附件\s*\d*[:：]?")
@@ -572,8 +574,7 @@ def _rate_with_its_point(text: str) -> str | None:
     digits = number.replace(".", "")
     places = [f"{digits[:at]}.{digits[at:]}" if at < len(digits) else digits
               for at in range(max(1, len(digits) - 2), len(digits) + 1)]
-    rates = [place for place in places if float(place) <= 100 and not (len(place) > 1 and place[0] == "0"
-                                                                      and place[1] != ".")]
+    rates = [place for place in places if float(place) <= 100 and not LEADING_ZERO.match(place)]
     return f"{head}{rates[0]}{tail}" if len(rates) == 1 else None
 
 
@@ -623,11 +624,11 @@ def _fragment_guess(text: str, name: str, indicator: Indicator) -> str | None:
     printed: '1年' and '1年' in 124 of 125 truth rows); one mark alone in a row whose other texts
     read '无' for '无' (a row of nothing prints '无' in name, target and actual; a seal's letter
     over one)."""
-    if name in ("target", "actual") and text in ("I", "l", "|"):
-        return "1"
-    if name in ("target", "actual") and (rate := _rate_with_its_point(text)) is not None:
-        return rate
     if name in ("target", "actual"):
+        if text in ("I", "l", "|"):
+            return "1"
+        if (rate := _rate_with_its_point(text)) is not None:
+            return rate
         other = (indicator.actual if name == "target" else indicator.target) or ""
         count = PLAIN_COUNT.match(other)
         if count and count.group(2) == text:
