@@ -565,8 +565,9 @@ def _deviation_fragment(text: str) -> bool:
 
 def _rate_with_its_point(text: str) -> str | None:
     """'9742%' → '97.42%', '9.5.95%' → '95.95%': a rate's decimal point lost or doubled. A rate is at
-    most 100 and printed with at most two decimals; where one place of the point alone makes it so,
-    that is the guess ('1000%' could be 10.00 or 100.0: none)."""
+    most 100, printed with at most two decimals, the last not 0 (of the truth's rates only 100.00%
+    ends so); where one place of the point alone makes it so, that is the guess ('5100%' is no
+    51.00%, more likely a stray digit before 100%: none)."""
     match = RATE_POINTS_ASTRAY.fullmatch(text)
     if match is None:
         return None
@@ -574,7 +575,8 @@ def _rate_with_its_point(text: str) -> str | None:
     digits = number.replace(".", "")
     places = [f"{digits[:at]}.{digits[at:]}" if at < len(digits) else digits
               for at in range(max(1, len(digits) - 2), len(digits) + 1)]
-    rates = [place for place in places if float(place) <= 100 and not LEADING_ZERO.match(place)]
+    rates = [place for place in places
+             if float(place) <= 100 and not LEADING_ZERO.match(place) and not ("." in place and place.endswith("0"))]
     return f"{head}{rates[0]}{tail}" if len(rates) == 1 else None
 
 
