@@ -152,6 +152,8 @@ def erase_rulings(gray: np.ndarray, tables: list[Table], scale: float) -> np.nda
 
 
 DASH_RUN = re.compile(r"[一—]{2,}")
+# ... but before a measure word the run is the numeral 一, its stroke read twice ('——个月内')
+NUMERAL_ONE_DOUBLED = re.compile(r"^[一—]{2}(?=[个次项年月天周日人家份台条件批期])")
 
 
 STRAY_MARKS = "·・`'"     # dust and pen dots OCR reads at a cell's edge; never a value's first or last character
@@ -172,6 +174,7 @@ IMPOSSIBLE_READINGS = {
 PLACEHOLDER_MISREADS = (
     (re.compile(r"不[通速造透活道逼递]用|.?适用|不适用."), "不适用"),  # the truth forms' short 适用 cells: 不适用, 222 of 222
     (re.compile(r"无[编遍篇褊骗]差|无偏[星羞]|[毛免]偏差"), "无偏差"),
+    (re.compile(r"[一—\-－]无"), "无"),          # a seal's stroke before the 无 of a row of nothing
 )
 
 # A semicolon whose tail blurred away reads as a colon, with full confidence. Where a colon
@@ -258,7 +261,7 @@ def _as_semicolon(match: re.Match) -> str:
 
 def fix_dash_runs(text: str) -> str:
     """PP-OCR reads a printed '——' as '一一' or '—一'; two 一 or — in a row are a dash in these forms."""
-    return DASH_RUN.sub(lambda m: "—" * len(m.group(0)), text)
+    return DASH_RUN.sub(lambda m: "—" * len(m.group(0)), NUMERAL_ONE_DOUBLED.sub("一", text))
 
 
 def _normalized(lines: list[TextLine]) -> list[TextLine]:
