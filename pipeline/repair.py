@@ -30,7 +30,8 @@ weight, it is taken as that 100 so the sums tell the weight. Where no cell is lo
 reading that the sums confirm loses its doubt; one they contradict takes the whole
 number they call for (15 read as 14 under a pen stroke), flagged like a lost cell.
 The 总分 score read as a number the parts contradict takes their sum where it is
-the weakest reading of the sum, every part read without doubt, and the sum is
+the weakest reading of the sum, every part read without doubt (or a doubtful 0 in
+a row surely weighted 0: no score exceeds its weight), and the sum is
 one character from the reading ('99.3' for 99.5, '93.6' for 93.61): the printed
 total is the exact sum of its parts on 59 of the 60 truth forms that print one.
 
@@ -187,7 +188,8 @@ def infer_unreadable_points(form: Form, unreadable: dict[str, str]) -> list[Issu
 
 def _total_score_from_read_parts(form: Form, unreadable: dict[str, str]) -> list[Issue]:
     read, parts = form.total.score, form_sum_inputs(form, "score")
-    if read is None or "total.score" not in form.provenance.fields or any(p in unreadable for p in parts):
+    if read is None or "total.score" not in form.provenance.fields \
+            or any(p in unreadable and not _zero_by_its_weight(form, unreadable, p) for p in parts):
         return []
     cells = _sum_cells(form, "score")
     value = round(_from_total(cells, "total.score"), 2)
@@ -197,6 +199,16 @@ def _total_score_from_read_parts(form: Form, unreadable: dict[str, str]) -> list
         return []
     unreadable.setdefault("total.score", f"读作 {read:g}")
     return [_fill(form, unreadable, "total.score", value)]
+
+
+def _zero_by_its_weight(form: Form, unreadable: dict[str, str], path: str) -> bool:
+    """A doubtful score taken as 0 in a row read without doubt as weighted 0: no score exceeds its
+    weight, so the sum knows it."""
+    if not (path.startswith("indicators[") and path.endswith(".score")):
+        return False
+    index = _row_index(path)
+    row = form.indicators[index]
+    return row.weight == 0 and row.score == 0 and f"indicators[{index}].weight" not in unreadable
 
 
 def _weakest_reading(form: Form, unreadable: dict[str, str], path: str, others: list[str]) -> bool:

@@ -345,3 +345,18 @@ def test_a_total_score_the_parts_contradict_is_otherwise_left_as_read(read, conf
     misread.indicators[0].score = misread.indicators[0].score + 1 if doubtful_part else misread.indicators[0].score
     issues = infer_unreadable_points(misread, unreadable)
     assert misread.total.score == read and "total.score" not in [i.path for i in issues]
+
+
+def test_a_doubtful_score_of_a_row_weighted_zero_counts_as_the_zero_it_was_taken_for():
+    """Seed-13 003_14 #0: the 总分 score read 106 for 100, one part a doubtful 0 in a row of weight 0."""
+    form, index = next((f, i) for f in _valid_forms() if f.total.score == 100
+                       for i, row in enumerate(f.indicators) if row.weight == 0 and row.score == 0)
+    misread = _total_read_as(form, 106.0, 0.5)
+    unreadable = {f"indicators[{index}].score": "置信度 0.31"}
+    issues = infer_unreadable_points(misread, unreadable)
+    assert misread.total.score == 100 and "total.score" in [i.path for i in issues]
+
+    weighted = _total_read_as(form, 106.0, 0.5)        # the weight itself in doubt: the sum is not known
+    unreadable = {f"indicators[{index}].score": "置信度 0.31", f"indicators[{index}].weight": "置信度 0.4"}
+    issues = infer_unreadable_points(weighted, unreadable)
+    assert weighted.total.score == 106 and "total.score" not in [i.path for i in issues]
