@@ -219,13 +219,14 @@ def _weakest_reading(form: Form, unreadable: dict[str, str], path: str, others: 
 
 
 def _scores_of_unweighted_rows(form: Form, unreadable: dict[str, str]) -> list[Issue]:
-    """A lost score in a row read as weighted 0 can only be 0: a score never exceeds its weight
-    (on the truth forms such a row scores 0 in 124 of 125)."""
+    """A lost or doubtful score in a row read as weighted 0 can only be 0: a score never exceeds
+    its weight (on the truth forms such a row scores 0 in 124 of 125). A doubtful 6 there was a
+    seal's letter over the 0."""
     issues = []
     for index, row in enumerate(form.indicators):
         path = f"indicators[{index}].score"
         if (row.weight == 0 and f"indicators[{index}].weight" not in unreadable
-                and _lost(path, row.score, unreadable) and path in form.provenance.fields):
+                and path in unreadable and row.score != 0 and path in form.provenance.fields):
             issues.append(_fill(form, unreadable, path, 0.0))
     return issues
 

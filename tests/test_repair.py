@@ -213,6 +213,22 @@ def test_a_lost_score_of_a_row_weighted_zero_is_zero_and_then_the_sum_fixes_anot
     assert lost.indicators[zero].score == 0 and lost.indicators[other].score == form.indicators[other].score
 
 
+def test_a_doubtful_score_above_a_sure_weight_of_zero_is_zero():
+    """Seed-13 001_01 #1: weight 0 read at 0.997, score read 6 at 0.31 (a seal's letter over the 0)."""
+    form, zero = next((f, i) for f in _valid_forms() for i, row in enumerate(f.indicators)
+                      if row.weight == 0 and row.score == 0)
+    path = f"indicators[{zero}].score"
+    misread = _read_off_the_scan(form.model_copy(deep=True), path)
+    misread.indicators[zero].score = 6
+    unreadable = {path: "置信度 0.31"}
+    issues = infer_unreadable_points(misread, unreadable)
+    assert misread.indicators[zero].score == 0 and [i.path for i in issues] == [path]
+
+    sure = _read_off_the_scan(form.model_copy(deep=True), path)      # read without doubt: left as read
+    sure.indicators[zero].score = 6
+    assert infer_unreadable_points(sure, {}) == [] and sure.indicators[zero].score == 6
+
+
 def test_a_sum_that_filled_a_cell_confirms_nothing_after():
     """A lost weight is worked out with a doubtful one's reading in the sum; the sum then holds by
     construction, so the doubtful reading (here misread) must keep its doubt."""
