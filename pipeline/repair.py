@@ -195,7 +195,9 @@ def _total_score_from_read_parts(form: Form, unreadable: dict[str, str]) -> list
     value = round(_from_total(cells, "total.score"), 2)
     if abs(value - read) < EPSILON or not 0 <= value <= FULL_MARKS:
         return []
-    if edit_distance(f"{value:g}", f"{read:g}") > 1 or not _weakest_reading(form, unreadable, "total.score", parts):
+    sure_parts = [p for p in parts if p not in unreadable]
+    if edit_distance(f"{value:g}", f"{read:g}") > 1 or not _weakest_reading(form, unreadable, "total.score",
+                                                                           sure_parts):
         return []
     unreadable.setdefault("total.score", f"读作 {read:g}")
     return [_fill(form, unreadable, "total.score", value)]
