@@ -209,8 +209,11 @@ def _zero_by_its_weight(form: Form, unreadable: dict[str, str], path: str) -> bo
     if not (path.startswith("indicators[") and path.endswith(".score")):
         return False
     index = _row_index(path)
-    row = form.indicators[index]
-    return row.weight == 0 and row.score == 0 and f"indicators[{index}].weight" not in unreadable
+    return _surely_unweighted(form, unreadable, index) and form.indicators[index].score == 0
+
+
+def _surely_unweighted(form: Form, unreadable: dict[str, str], index: int) -> bool:
+    return form.indicators[index].weight == 0 and f"indicators[{index}].weight" not in unreadable
 
 
 def _weakest_reading(form: Form, unreadable: dict[str, str], path: str, others: list[str]) -> bool:
@@ -227,8 +230,8 @@ def _scores_of_unweighted_rows(form: Form, unreadable: dict[str, str]) -> list[I
     issues = []
     for index, row in enumerate(form.indicators):
         path = f"indicators[{index}].score"
-        if (row.weight == 0 and f"indicators[{index}].weight" not in unreadable
-                and path in unreadable and row.score != 0 and path in form.provenance.fields):
+        if (_surely_unweighted(form, unreadable, index) and path in unreadable and row.score != 0
+                and path in form.provenance.fields):
             issues.append(_fill(form, unreadable, path, 0.0))
     return issues
 
