@@ -55,6 +55,8 @@ from pipeline.validate import SCORE_SUM_TOLERANCE, form_sum_inputs
 
 SCALES = (10.0, 0.1, 0.01)
 EPSILON = 1e-6
+FUNDS_ROWS = ("total", "appropriation", "carryover", "other")     # the 合计 first
+FUNDS_AMOUNTS = ("initial_budget", "annual_budget", "executed")
 FULL_MARKS = 100.0           # the 总分 row's weight on every form; no cell holds more
 
 
@@ -167,7 +169,9 @@ def _stray_fix_plausible(form: Form, unreadable: dict[str, str], path: str, colu
 
 
 def infer_unreadable_points(form: Form, unreadable: dict[str, str]) -> list[Issue]:
-    """Weights and scores the sums determine, each the one unreadable cell of its 总分 sum.
+    """Weights and scores the sums determine, each the one unreadable cell of its 总分 sum, and
+    the funds amounts, each the one unreadable cell of its column's sum (合计 = 财政拨款 + 上年结转
+    + 其他资金, on all 183 truth columns).
 
     Resolved paths leave ``unreadable``; a value worked out for a cell read as
     nothing comes with an error issue, so the form still goes to review.
@@ -183,7 +187,25 @@ def infer_unreadable_points(form: Form, unreadable: dict[str, str]) -> list[Issu
             if found:
                 filled_by_sum.add(column)
             issues += found
-    return issues + _total_score_from_read_parts(form, unreadable)
+    return issues + _total_score_from_read_parts(form, unreadable) + _funds_amounts_from_sums(form, unreadable)
+
+
+def _funds_amounts_from_sums(form: Form, unreadable: dict[str, str]) -> list[Issue]:
+    issues = []
+    for column in FUNDS_AMOUNTS:
+        cells = {f"funds.{row}.{column}": getattr(getattr(form.funds, row), column) for row in FUNDS_ROWS}
+        doubtful = [path for path in cells if path in unreadable]
+        if len(doubtful) != 1 or cells[doubtful[0]] is not None or doubtful[0] not in form.provenance.fields:
+            continue
+        lost = doubtful[0]
+        if any(value is None for path, value in cells.items() if path != lost):
+            continue
+        total, *parts = cells.values()
+        known = sum(value or 0.0 for value in parts)
+        value = round(known if lost.startswith("funds.total.") else total - known, 2)
+        if value >= 0:
+            issues.append(_fill(form, unreadable, lost, value))
+    return issues
 
 
 def _total_score_from_read_parts(form: Form, unreadable: dict[str, str]) -> list[Issue]:
@@ -341,8 +363,10 @@ def _set_points(form: Form, path: str, value: float) -> None:
     owner, column = path.rsplit(".", 1)
     if owner.startswith("indicators["):
         target = form.indicators[_row_index(owner)]
+    elif owner.startswith("funds."):
+        target = getattr(form.funds, owner.removeprefix("funds."))
     else:
-        target = form.funds.total if owner == "funds.total" else form.total
+        target = form.total
     setattr(target, column, value)
 
 
