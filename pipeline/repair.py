@@ -55,7 +55,7 @@ from pipeline.validate import SCORE_SUM_TOLERANCE, form_sum_inputs
 
 SCALES = (10.0, 0.1, 0.01)
 EPSILON = 1e-6
-FUNDS_ROWS = ("total", "appropriation", "carryover", "other")     # the 合计 first
+FUNDS_ROWS = ("appropriation", "carryover", "other", "total")     # the parts, then their 合计
 FUNDS_AMOUNTS = ("initial_budget", "annual_budget", "executed")
 FULL_MARKS = 100.0           # the 总分 row's weight on every form; no cell holds more
 
@@ -195,14 +195,13 @@ def _funds_amounts_from_sums(form: Form, unreadable: dict[str, str]) -> list[Iss
     for column in FUNDS_AMOUNTS:
         cells = {f"funds.{row}.{column}": getattr(getattr(form.funds, row), column) for row in FUNDS_ROWS}
         doubtful = [path for path in cells if path in unreadable]
-        if len(doubtful) != 1 or cells[doubtful[0]] is not None or doubtful[0] not in form.provenance.fields:
+        if len(doubtful) != 1:
             continue
         lost = doubtful[0]
-        if any(value is None for path, value in cells.items() if path != lost):
+        if lost not in form.provenance.fields or any(value is None for path, value in cells.items()
+                                                     if path != lost) or cells[lost] is not None:
             continue
-        total, *parts = cells.values()
-        known = sum(value or 0.0 for value in parts)
-        value = round(known if lost.startswith("funds.total.") else total - known, 2)
+        value = round(_from_total(cells, lost), 2)
         if value >= 0:
             issues.append(_fill(form, unreadable, lost, value))
     return issues
