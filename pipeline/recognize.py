@@ -11,6 +11,7 @@ Cell bboxes are PDF points; pixel = point / scale (``scale`` = points per pixel)
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,8 @@ from pipeline.ocr.lexicon import Lexicon
 DASH = "—"
 DASH_CONFIDENCE = 0.99
 DOUBTFUL_CONFIDENCE = 0.3        # a reading the glyph checks contradict: below any floor
+# A line that wrapped: its ink ends within this many text heights of the cell's edge.
+WRAPPED_EMS = 1.5
 # A line whose words run on into the next: its ink ends within this many text heights of the
 # cell's edge (a full stop's ink stops an em short of its box, and the wrap leaves up to an em).
 CONTINUED_EMS = 2.0
@@ -422,8 +425,7 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
     masks: list[np.ndarray] = []
     shapes: list[np.ndarray] = []
     owners: list[int] = []
-    wrapped: list[bool] = []        # the line before it, in its cell, ran to the cell's edge
-    continued: list[bool] = []      # ... or to within a full stop's and a wrap's room of it
+    gaps: list[float] = []          # text heights between the ink of the line before it, in its cell, and the edge
     for index, (cell, ink) in enumerate(zip(table.cells, inks)):
         cell.text, cell.confidence, cell.unreadable = "", 1.0, False
         if not ink.mask.any():
@@ -442,20 +444,18 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
             masks.append(ink.mask[band[0]:band[1]])
             shapes.append(glyph_shapes(ink, band, levels))
             owners.append(index)
-            wrapped.append(previous is not None and runs_to_edge(previous, text_h))
-            continued.append(previous is not None and runs_to_edge(previous, text_h, ems=CONTINUED_EMS))
+            gaps.append(math.inf if previous is None else ems_to_edge(previous, text_h))
             previous = masks[-1]
 
     lines: dict[int, list[tuple[str, Recognition]]] = {}
     recognitions = recognize_in_width_order(crops, engine)
     lexicon = engine.lexicon() if isinstance(engine, WordChoosingEngine) else None
-    for owner, mask, shape, after_wrap, continues, rec in zip(owners, masks, shapes, wrapped, continued,
-                                                              recognitions):
-        text, doubtful = restore_marks(rec.text, mask, shape, text_h, after_wrap=after_wrap)
+    for owner, mask, shape, gap, rec in zip(owners, masks, shapes, gaps, recognitions):
+        text, doubtful = restore_marks(rec.text, mask, shape, text_h, after_wrap=gap <= WRAPPED_EMS)
         cell = table.cells[owner]
         cell.confidence = min(cell.confidence, DOUBTFUL_CONFIDENCE if doubtful else 1.0, rec.confidence)
         before = lines.setdefault(owner, [])
-        if continues and lexicon is not None and before:
+        if gap <= CONTINUED_EMS and lexicon is not None and before:
             text, overruled = _chosen_across_the_wrap(lexicon, before, text, rec)
             cell.confidence = min([cell.confidence, *overruled])
         before.append((text, rec))
@@ -488,10 +488,17 @@ def restore_marks(read: str, mask: np.ndarray, shape: np.ndarray, text_height: f
     return text, comparator_doubtful(text, shape, overruled=comparators != read)
 
 
-def runs_to_edge(line_mask: np.ndarray, text_height: float, *, ems: float = 1.5) -> bool:
+def runs_to_edge(line_mask: np.ndarray, text_height: float, *, ems: float = WRAPPED_EMS) -> bool:
     """The line's ink reaches within ``ems`` text heights of the crop's right edge: its text wrapped."""
+    return ems_to_edge(line_mask, text_height) <= ems
+
+
+def ems_to_edge(line_mask: np.ndarray, text_height: float) -> float:
+    """Text heights between the line's last ink and the crop's right edge (inf for no ink)."""
     cols = np.flatnonzero(line_mask.any(axis=0))
-    return bool(cols.size) and line_mask.shape[1] - cols[-1] <= ems * text_height
+    if not cols.size or text_height <= 0:
+        return math.inf
+    return (line_mask.shape[1] - cols[-1]) / text_height
 
 
 def split_fused_cells(table: Table, masks: Sequence[np.ndarray], crop_x0: Sequence[int], scale: float) -> bool:
