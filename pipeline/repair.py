@@ -48,6 +48,8 @@ printed form that does not add up is reported as it is.
 """
 from __future__ import annotations
 
+from itertools import combinations
+
 from pipeline.mapping import UNPARSED_NUMBER
 from pipeline.text import edit_distance
 from pipeline.record import Form, Issue
@@ -58,6 +60,7 @@ EPSILON = 1e-6
 FUNDS_ROWS = ("appropriation", "carryover", "other", "total")     # the parts, then their 合计
 FUNDS_AMOUNTS = ("initial_budget", "annual_budget", "executed")
 FULL_MARKS = 100.0           # the 总分 row's weight on every form; no cell holds more
+MAX_MIRRORED = 8             # doubtful cells of a column weighed together at most (2^8 choices)
 
 
 def repair_weights(form: Form, unreadable: set[str] | dict[str, str]) -> list[Issue]:
@@ -183,7 +186,7 @@ def infer_unreadable_points(form: Form, unreadable: dict[str, str]) -> list[Issu
         for column, tolerance in (("weight", EPSILON), ("score", SCORE_SUM_TOLERANCE)):
             if column in filled_by_sum:
                 continue    # its sum holds by construction now: it can confirm nothing more
-            found = _infer_column(form, unreadable, column, tolerance)
+            found = _infer_column(form, unreadable, column, tolerance) or _mirrored(form, unreadable, column)
             if found:
                 filled_by_sum.add(column)
             issues += found
@@ -294,6 +297,87 @@ def _infer_column(form: Form, unreadable: dict[str, str], column: str, tolerance
     if (abs(value) < EPSILON and not _scored_zero(form, unreadable, path)) or not _fillable(path, value):
         return []
     return [_fill(form, unreadable, path, value)]
+
+
+def _mirrored(form: Form, unreadable: dict[str, str], column: str) -> list[Issue]:
+    """Doubtful weights (or scores) that take their row's other cell, where the sums then hold.
+
+    A row scores its full weight on 756 of the 799 truth rows that print both, so
+    a doubtful weight beside a sure score (or the other way round) most likely
+    is that score. The guess stands only where, made for exactly one set of such
+    cells, the 总分 sum holds (and, for weights, every level-1 group's points): a
+    row scored below its weight leaves the sums off. A score sum may also hold
+    against the 100 every form prints where the 总分 weight was lost, or against a
+    total score one character from it and read weakest: the total's own repair
+    then puts it right.
+    """
+    guesses = _mirror_guesses(form, unreadable, column)
+    cells = _sum_cells(form, column)
+    # a 0 for a cell read as nothing leaves the sums as they are: it goes with whatever they choose
+    moving = [p for p in guesses if abs((cells[p] or 0.0) - guesses[p]) >= EPSILON]
+    if not guesses or len(moving) > MAX_MIRRORED:
+        return []
+    holding = [chosen for size in range(len(moving) + 1) for chosen in combinations(moving, size)
+               if _sums_hold(form, unreadable, column, cells | {p: guesses[p] for p in chosen})]
+    if len(holding) != 1:
+        return []                       # none, or a choice the sums cannot make
+    chosen = [p for p in guesses if p in holding[0] or p not in moving]
+    for path in chosen:
+        if path not in unreadable:      # a score read above its weight, without doubt
+            unreadable[path] = f"读作 {cells[path]:g}"
+    issues = [_fill(form, unreadable, path, guesses[path]) for path in chosen]
+    total = f"total.{column}"
+    if column == "weight" and cells[total] is None and total in unreadable and total in form.provenance.fields:
+        issues.append(_fill(form, unreadable, total, FULL_MARKS))
+    return issues
+
+
+def _mirror_guesses(form: Form, unreadable: dict[str, str], column: str) -> dict[str, float]:
+    """Each indicator cell of ``column`` in doubt, with its row's other cell read without doubt:
+    path → that other cell's value. In doubt: unreadable, or the weaker of a score above its weight."""
+    other = "score" if column == "weight" else "weight"
+    fields = form.provenance.fields
+    guesses = {}
+    for index, row in enumerate(form.indicators):
+        path, other_path = f"indicators[{index}].{column}", f"indicators[{index}].{other}"
+        mine, theirs = getattr(row, column), getattr(row, other)
+        if theirs is None or other_path in unreadable or path not in fields or other_path not in fields:
+            continue
+        if mine is not None and abs(mine - theirs) < EPSILON:
+            continue
+        over = mine is not None and (mine > theirs if column == "score" else mine < theirs)
+        if path in unreadable or (over and fields[path].confidence < fields[other_path].confidence):
+            guesses[path] = theirs
+    return guesses
+
+
+def _sums_hold(form: Form, unreadable: dict[str, str], column: str, cells: dict[str, float | None]) -> bool:
+    *parts, total_path = cells
+    read_total = cells[total_path]
+    parts_sum = sum(cells[p] or 0.0 for p in parts)
+    if column == "weight":
+        lost_total = read_total is None and total_path in unreadable
+        total = FULL_MARKS if lost_total else read_total
+        return total is not None and abs(parts_sum - total) < EPSILON and _groups_hold(form, unreadable, cells)
+    if read_total is None:
+        return False
+    if abs(parts_sum - read_total) <= SCORE_SUM_TOLERANCE:
+        return True
+    others = [p for p in parts if p not in unreadable]
+    return (total_path in form.provenance.fields and parts_sum <= FULL_MARKS + EPSILON and edit_distance(f"{round(parts_sum, 2):g}", f"{read_total:g}") <= 1
+            and _weakest_reading(form, unreadable, total_path, others))
+
+
+def _groups_hold(form: Form, unreadable: dict[str, str], cells: dict[str, float | None]) -> bool:
+    """Every level-1 group's weights, as in ``cells``, add up to its points where those were read."""
+    for level1, points in form.level1_weights.items():
+        if points is None or f"level1_weights.{level1}" in unreadable:
+            continue
+        group = sum(cells[f"indicators[{i}].weight"] or 0.0 for i, row in enumerate(form.indicators)
+                    if row.level1 == level1)
+        if abs(group - points) >= EPSILON:
+            return False
+    return True
 
 
 def _scored_zero(form: Form, unreadable: dict[str, str], path: str) -> bool:

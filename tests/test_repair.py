@@ -407,3 +407,84 @@ def test_two_lost_funds_amounts_of_a_column_are_left_lost():
     lost.funds.total.executed = lost.funds.other.executed = None
     unreadable = {path: "b" for path in paths}
     assert infer_unreadable_points(lost, unreadable) == [] and lost.funds.total.executed is None
+
+
+def _read_at(form: Form, confidence: float, *paths: str) -> Form:
+    for path in paths:
+        form.provenance.fields[path] = FieldSource(page=1, bbox=[0, 0, 10, 10], confidence=confidence)
+    return form
+
+
+def _full_mark_rows(form: Form) -> list[int]:
+    return [i for i, row in enumerate(form.indicators) if row.weight and row.score == row.weight]
+
+
+@pytest.mark.parametrize("column", ["weight", "score"])
+def test_two_doubtful_cells_of_a_column_take_their_rows_other_cell_where_the_sums_then_hold(column):
+    """Seed-13 001_02 #3: two weights lost under a seal, each row's score read; the sums alone
+    cannot tell two unknowns, the scores beside them can. Each pair of full-mark rows in turn."""
+    other = "score" if column == "weight" else "weight"
+    mirrored = 0
+    for form in _valid_forms():
+        rows = _full_mark_rows(form)
+        for first, second in zip(rows, rows[1:]):
+            paths = [f"indicators[{i}].{column}" for i in (first, second)]
+            lost = _read_at(form.model_copy(deep=True), 0.2, *paths)
+            _read_at(lost, 0.95, *(f"indicators[{i}].{other}" for i in (first, second)))
+            for i in (first, second):
+                setattr(lost.indicators[i], column, None)
+            unreadable = {path: f"{UNPARSED_NUMBER}：b" for path in paths}
+            issues = infer_unreadable_points(lost, unreadable)
+            assert [getattr(lost.indicators[i], column) for i in (first, second)] in (
+                [None, None], [getattr(form.indicators[i], column) for i in (first, second)])
+            if issues:
+                assert sorted(i.path for i in issues) == sorted(paths) and not unreadable
+                assert validate_form(lost, unreadable=unreadable, noted=issues).status == "invalid"
+                mirrored += 1
+    assert mirrored > 400
+
+
+def test_a_row_scored_below_its_weight_gives_no_guess_the_sums_would_take():
+    """A score of 0 in a row weighted 5 (seven truth rows): a lost weight beside it is no 0, and
+    a lost score beside its weight no 5: the sums part, and the cells stay lost."""
+    form, index = next((f, i) for f in TRUTH_FORMS for i, row in enumerate(f.indicators)
+                       if row.weight and row.score is not None and row.score < row.weight)
+    for column in ("weight", "score"):
+        other = "score" if column == "weight" else "weight"
+        path, beside = f"indicators[{index}].{column}", next(i for i in _full_mark_rows(form) if i != index)
+        paths = [path, f"indicators[{beside}].{column}"]
+        lost = _read_at(_read_at(form.model_copy(deep=True), 0.2, *paths), 0.95,
+                        f"indicators[{index}].{other}", f"indicators[{beside}].{other}")
+        setattr(lost.indicators[index], column, None)
+        setattr(lost.indicators[beside], column, None)
+        unreadable = {p: "b" for p in paths}
+        assert infer_unreadable_points(lost, unreadable) == [] and len(unreadable) == 2
+
+
+def test_a_score_read_above_its_surer_weight_takes_it_where_the_sum_then_holds():
+    """Seed-21 003_13 #1: 18.5 read at 0.74 for 12.5, its weight read 12.5 at 0.996."""
+    form = next(f for f in _valid_forms() if len(_full_mark_rows(f)) > 1 and f.total.score == 100)
+    index = _full_mark_rows(form)[0]
+    printed = form.indicators[index].score
+    misread = _read_at(form.model_copy(deep=True), 0.74, f"indicators[{index}].score")
+    _read_at(misread, 0.996, f"indicators[{index}].weight")
+    misread.indicators[index].score = printed + 6
+    unreadable: dict[str, str] = {}
+    issues = infer_unreadable_points(misread, unreadable)
+    assert misread.indicators[index].score == printed
+    assert [(i.rule, i.path) for i in issues] == [("inferred_from_sums", f"indicators[{index}].score")]
+    assert f"{printed + 6:g}" in issues[0].message
+
+
+def test_a_mirrored_score_lets_a_total_one_character_off_take_the_sum():
+    """Seed-7 002_12 #2: a score 10 read 30 in doubt, the 总分 score 100 read '10Q'."""
+    form = next(f for f in _valid_forms() if f.total.score == 100 and _full_mark_rows(f))
+    index = _full_mark_rows(form)[0]
+    misread = _total_read_as(form, 10.0, 0.9)
+    _read_at(misread, 0.43, f"indicators[{index}].score")
+    _read_at(misread, 0.99, f"indicators[{index}].weight")
+    misread.indicators[index].score += 20
+    unreadable = {f"indicators[{index}].score": "置信度 0.43", "total.score": f"{UNPARSED_NUMBER}：10Q"}
+    issues = infer_unreadable_points(misread, unreadable)
+    assert misread.indicators[index].score == form.indicators[index].score and misread.total.score == 100
+    assert [i.path for i in issues] == [f"indicators[{index}].score", "total.score"]
