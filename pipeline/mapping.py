@@ -16,6 +16,7 @@ from pipeline.objects import Cell
 from pipeline.ocr.lexicon import is_chinese
 from pipeline.record import FieldSource, Form, Funds, FundsRow, Goals, Indicator, Project, Provenance, Total
 from pipeline.text import edit_distance, find_label, match_label, normalize_text, starts_with_label
+from pipeline.twins import read_from_twin
 
 PROJECT_LABELS = {
     "项目编码": "code", "项目编号": "code", "项目名称": "name", "绩效自评年度": "year",
@@ -122,6 +123,9 @@ class FieldReader:
                                          confidence=round(min(max(cell.confidence, 0.0), 1.0), 4))
         if cell.unreadable and not spelled_out:
             self.unreadable[path] = f"置信度 {cell.confidence:.2f}"
+
+    def confidences(self) -> dict[str, float]:
+        return {path: source.confidence for path, source in self.sources.items()}
 
     def text(self, path: str, rc: RowCell | None, text: str | None = None) -> str | None:
         """The cell's text (or ``text``, a part of it) normalised."""
@@ -509,6 +513,7 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
             _flag_fragments(form.indicators[-1], path, reader)
             _read_deviation_fragment(form.indicators[-1], f"{path}.deviation", reader)
             _guess_a_row_of_nothing(form.indicators[-1], path, reader)
+            read_from_twin(form.indicators[-1], path, reader.confidences(), reader.unreadable)
     form.level1_weights = levels.weights()
 
 
