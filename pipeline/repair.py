@@ -303,7 +303,7 @@ def _mirrored(form: Form, unreadable: dict[str, str], column: str) -> list[Issue
     """Doubtful weights (or scores) that take their row's other cell, where the sums then hold.
 
     A row scores its full weight on 756 of the 799 truth rows that print both, so
-    a doubtful weight beside a sure score (or the other way round) most likely
+    a doubtful weight beside its row's score (or the other way round) most likely
     is that score. The guess stands only where, made for exactly one set of such
     cells, the 总分 sum holds (and, for weights, every level-1 group's points): a
     row scored below its weight leaves the sums off. A score sum may also hold
@@ -333,15 +333,16 @@ def _mirrored(form: Form, unreadable: dict[str, str], column: str) -> list[Issue
 
 
 def _mirror_guesses(form: Form, unreadable: dict[str, str], column: str) -> dict[str, float]:
-    """Each indicator cell of ``column`` in doubt, with its row's other cell read without doubt:
-    path → that other cell's value. In doubt: unreadable, or the weaker of a score above its weight."""
+    """Each indicator cell of ``column`` in doubt, with its row's other cell read as a number:
+    path → that number. In doubt: unreadable, or the weaker of a score above its weight. The other
+    cell may be in doubt too ('6.00一' beside a weight read 'i.0'): the sums still decide."""
     other = "score" if column == "weight" else "weight"
     fields = form.provenance.fields
     guesses = {}
     for index, row in enumerate(form.indicators):
         path, other_path = f"indicators[{index}].{column}", f"indicators[{index}].{other}"
         mine, theirs = getattr(row, column), getattr(row, other)
-        if theirs is None or other_path in unreadable or path not in fields or other_path not in fields:
+        if theirs is None or path not in fields or other_path not in fields:
             continue
         if mine is not None and abs(mine - theirs) < EPSILON:
             continue

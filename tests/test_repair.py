@@ -488,3 +488,20 @@ def test_a_mirrored_score_lets_a_total_one_character_off_take_the_sum():
     issues = infer_unreadable_points(misread, unreadable)
     assert misread.indicators[index].score == form.indicators[index].score and misread.total.score == 100
     assert [i.path for i in issues] == [f"indicators[{index}].score", "total.score"]
+
+
+def test_a_weight_takes_its_rows_score_read_in_doubt_too_where_the_sums_then_hold():
+    """Seed-7 001_05 #4: a weight 6 read 'i.0' beside a score read '6.00一', both in doubt, and
+    a second weight of the form misread; only the two guesses together make the sums hold."""
+    form = next(f for f in _valid_forms() if len(_full_mark_rows(f)) > 2
+                and len({f.indicators[i].weight for i in _full_mark_rows(f)}) > 1)
+    first, second = _full_mark_rows(form)[:2]
+    paths = [f"indicators[{first}].weight", f"indicators[{first}].score", f"indicators[{second}].weight"]
+    misread = _read_at(form.model_copy(deep=True), 0.5, *paths)
+    _read_at(misread, 0.95, f"indicators[{second}].score")
+    misread.indicators[first].weight = 0.0
+    misread.indicators[second].weight += 1
+    unreadable = {paths[0]: f"{UNPARSED_NUMBER}：i.0", paths[1]: f"{UNPARSED_NUMBER}：6.00一", paths[2]: "置信度 0.27"}
+    issues = infer_unreadable_points(misread, unreadable)
+    assert [row.weight for row in misread.indicators] == [row.weight for row in form.indicators]
+    assert sorted(i.path for i in issues) == sorted([paths[0], paths[2]])
