@@ -12,6 +12,7 @@ Cell bboxes are PDF points; pixel = point / scale (``scale`` = points per pixel)
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from pipeline.ocr.lexicon import Lexicon
 
 DASH = "—"
 DASH_CONFIDENCE = 0.99
+NO_SLASH_READ = re.compile(r"[02-689]")  # a digit the recogniser never makes of a '/' (it says 1, 7, Z, V, y)
 DOUBTFUL_CONFIDENCE = 0.3        # a reading the glyph checks contradict: below any floor
 # A line that wrapped: its ink ends within this many text heights of the cell's edge.
 WRAPPED_EMS = 1.5
@@ -426,6 +428,7 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
     shapes: list[np.ndarray] = []
     owners: list[int] = []
     gaps: list[float] = []          # text heights between the ink of the line before it, in its cell, and the edge
+    slashes: set[int] = set()       # cells whose ink is one slanted stroke
     for index, (cell, ink) in enumerate(zip(table.cells, inks)):
         cell.text, cell.confidence, cell.unreadable = "", 1.0, False
         if not ink.mask.any():
@@ -434,8 +437,9 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
             cell.text, cell.confidence = DASH, DASH_CONFIDENCE
             continue
         if is_lone_slash(ink.mask, text_h):
-            cell.text, cell.confidence = "/", DASH_CONFIDENCE
-            continue
+            # a '/' placeholder by its shape, unless the recogniser reads a digit no '/' is read as:
+            # a '2' whose faint foot a seal's lifting took off is one slanted stroke too
+            slashes.add(index)
         if not (ink.gray[ink.mask] < levels.strong).any():
             continue        # light flat strokes and dots only, no placeholder: a seal letter's remains
         previous = None
@@ -463,6 +467,10 @@ def read_cells(gray: np.ndarray, table: Table, *, scale: float, engine: OcrEngin
         cell = table.cells[owner]
         cell.text = "".join(text for text, _ in parts)
         cell.unreadable = cell.confidence < confidence_floor
+    for owner in slashes:
+        cell = table.cells[owner]
+        if not NO_SLASH_READ.search(cell.text):
+            cell.text, cell.confidence, cell.unreadable = "/", DASH_CONFIDENCE, False
 
 
 def _chosen_across_the_wrap(lexicon: Lexicon, before: list[tuple[str, Recognition]], text: str,
