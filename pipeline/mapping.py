@@ -50,7 +50,8 @@ STRAY_SIGN = re.compile(r"^\s*[-－–—](?=\s*\d)")
 POINTS = re.compile(r"^(.*?)[(（]\s*([\dOoCDlIS.]+)\s*分")
 POINTS_OPENING_LOST = re.compile(r"^(.*?)(\d+(?:\.\d+)?)\s*分\s*[)）]$")   # '产出指标50分)': the '(' faded
 OCR_DIGITS = str.maketrans("OoCDQlIS", "00000115")   # inside '(…分)' only digits are printed
-DOUBLED_POINT = re.compile(r"(?<=\d)\.{2,}(?=\d)")      # '0..00': one point read as two
+DOUBLED_POINT = re.compile(r"(?<=\d)\.{2,}(?=0+(?!\d))")   # '0..00': one point before zeros read as two
+# ('12..3' is no 12.3: there the 5 of 12.5 was read '.3', seed 21 001_06 #0)
 LETTER_AMID_DIGITS = re.compile(r"(?<=\d)[OoCDQlIS](?=\d)")   # '14000Q0.00': a blurred 0 read as a letter
 # a '%' worn thin (a seal lifted off it, faint print) read as one stray letter, colon or Chinese
 # character: '100Z', '3.1p', '100车'; a unit there is what was printed ('685条' where the target's
@@ -171,8 +172,8 @@ def parse_number(text: str | None) -> tuple[float | None, bool]:
 
 
 def best_guess_number(text: str) -> float | None:
-    """The one number inside a cell read with marks around it ('15日', '20.'), or with its point
-    read twice ('0..00'), for the reviewer.
+    """The one number inside a cell read with marks around it ('15日', '20.'), or with the point
+    before its zeros read twice ('0..00'), for the reviewer.
 
     The field stays ``unreadable`` (the form goes to review); the guess only
     spares the reviewer retyping a value that was read.

@@ -299,7 +299,7 @@ def test_a_number_read_with_marks_around_it_is_guessed_but_stays_unreadable():
 
 
 @pytest.mark.parametrize("read, guess", [("14000Q0.00", 1400000), ("1O0", 100), ("2l", 2), ("A4", 4),
-                                         ("0..00", 0), ("100..00", 100), ("1.2.3", None)])
+                                         ("0..00", 0), ("100..00", 100), ("1.2.3", None), ("12..3", None)])
 def test_a_letter_amid_digits_is_guessed_as_the_digit_it_looks_like(read, guess):
     """... and a point read twice as one point (typical seed 7 002_10 #2: '0..00')."""
     from pipeline.mapping import best_guess_number
