@@ -43,6 +43,11 @@ than its weight; a total only where its reading is more than any cell holds),
 the cell takes that value, and the form stays invalid with a
 ``stray_digit_dropped`` error for a person to confirm.
 
+Where two or more cells of a sum are in doubt, the sums alone cannot tell them; the rows
+can: a row scores its full weight on 756 of the 799 truth rows. A doubtful weight takes
+its row's score (or a doubtful score its weight) where exactly one set of such guesses
+makes the sums hold, flagged ``inferred_from_sums`` like any value worked out.
+
 Only forms read by OCR are repaired: a text layer reads what was printed, and a
 printed form that does not add up is reported as it is.
 """
@@ -304,12 +309,12 @@ def _mirrored(form: Form, unreadable: dict[str, str], column: str) -> list[Issue
 
     A row scores its full weight on 756 of the 799 truth rows that print both, so
     a doubtful weight beside its row's score (or the other way round) most likely
-    is that score. The guess stands only where, made for exactly one set of such
-    cells, the 总分 sum holds (and, for weights, every level-1 group's points): a
-    row scored below its weight leaves the sums off. A score sum may also hold
-    against the 100 every form prints where the 总分 weight was lost, or against a
-    total score one character from it and read weakest: the total's own repair
-    then puts it right.
+    is that score. Every set of such guesses is tried; they stand only where
+    exactly one set makes the 总分 sum hold (and, for weights, every level-1
+    group's points): a row scored below its weight leaves the sums off. A weight
+    sum may hold against the 100 every form prints where the 总分 weight was lost;
+    a score sum against a total score one character from it and read weakest,
+    which the total's own repair then puts right.
     """
     guesses = _mirror_guesses(form, unreadable, column)
     cells = _sum_cells(form, column)
@@ -362,11 +367,16 @@ def _sums_hold(form: Form, unreadable: dict[str, str], column: str, cells: dict[
         return total is not None and abs(parts_sum - total) < EPSILON and _groups_hold(form, unreadable, cells)
     if read_total is None:
         return False
-    if abs(parts_sum - read_total) <= SCORE_SUM_TOLERANCE:
-        return True
-    others = [p for p in parts if p not in unreadable]
-    return (total_path in form.provenance.fields and parts_sum <= FULL_MARKS + EPSILON and edit_distance(f"{round(parts_sum, 2):g}", f"{read_total:g}") <= 1
-            and _weakest_reading(form, unreadable, total_path, others))
+    return abs(parts_sum - read_total) <= SCORE_SUM_TOLERANCE or _total_one_character_off(
+        form, unreadable, parts_sum, read_total, [p for p in parts if p not in unreadable])
+
+
+def _total_one_character_off(form: Form, unreadable: dict[str, str], parts_sum: float, read_total: float,
+                             sure_parts: list[str]) -> bool:
+    """The 总分 score read one character from its parts' sum, and read weakest: a misread total."""
+    return ("total.score" in form.provenance.fields and parts_sum <= FULL_MARKS + EPSILON
+            and edit_distance(f"{round(parts_sum, 2):g}", f"{read_total:g}") <= 1
+            and _weakest_reading(form, unreadable, "total.score", sure_parts))
 
 
 def _groups_hold(form: Form, unreadable: dict[str, str], cells: dict[str, float | None]) -> bool:

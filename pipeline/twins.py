@@ -33,7 +33,8 @@ from pipeline.text import edit_distance
 SURE_TWIN = 0.9                  # the twin was read at least this surely (and not flagged)
 TWIN_GUESSED = "读数存疑，按同行目标值/实际值推断"
 COMPARATOR = re.compile(r"^(?:>=|<=|[<>≤≥≦≧⩽⩾=＜＞])")
-MEASURE_JUNK = re.compile(r"[A-Za-z]|[^\d.%％/\u4e00-\u9fff<>≤≥≦≧=:：()（）~～-]")   # a Latin letter, or a mark no measure prints
+# a Latin letter, or a mark no measure prints
+MEASURE_JUNK = re.compile(r"[A-Za-z]|[^\d.%％/\u4e00-\u9fff<>≤≥≦≧=:：()（）~～-]")
 LIST_SEPARATOR = re.compile(r"[;；,，、]")   # a list of measures: its parts differ between target and actual
 DIGIT = re.compile(r"\d")
 WHOLE_ONE_CHARACTER = {"无", "是", "否", "有"}   # a value in itself ('无' beside a target '深无' a seal spoilt)
@@ -79,7 +80,8 @@ def _split_comparator(text: str) -> tuple[str, str]:
     return (match.group(0), text[match.end():]) if match else ("", text)
 
 
-def read_from_twin(indicator: Indicator, path: str, confidences: dict[str, float], unreadable: dict[str, str]) -> None:
+def read_from_twin(indicator: Indicator, path: str, confidences: dict[str, float],
+                   unreadable: dict[str, str]) -> None:
     """Put a doubtful target or actual of ``indicator`` (at ``path``, 'indicators[3]') right from
     its twin, where that was read surely; the field stays in ``unreadable``, its reason naming
     the reading it replaced."""
