@@ -238,3 +238,10 @@ def test_few_truth_texts_hold_a_character_the_words_cannot_vouch_for(jieba_lexic
         pytest.skip("shared truth not mounted")
     flagged = [text for text in texts if jieba_lexicon.choose(read(text))[1]]
     assert len(flagged) <= 0.01 * len(texts), flagged[:20]
+
+
+def test_a_step_left_blank_does_not_shift_the_words_around_a_character(jieba_lexicon):
+    blank = [CharReading("", 0.95)]                  # the recogniser wrote nothing at this step
+    text, doubted = jieba_lexicon.choose(read("服务") + blank + read("检查") + blank + read("渣报告"))
+    assert text == "服务检查渣报告" and len(doubted) == 1
+    assert jieba_lexicon.choose(read("服务") + blank + blank + read("检查报告"))[1] == []

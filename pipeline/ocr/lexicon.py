@@ -212,11 +212,12 @@ class Lexicon:
         if not is_chinese(reading.char) or (reading.prob >= DOUBT
                                             and (self.frequencies.get(reading.char) or 0) >= RARE_ALONE):
             return False
-        start = max(0, index - CONTEXT)
-        context = "".join(chars[start:index + CONTEXT + 1])
-        if not all(is_chinese(char) for char in context[max(0, index - start - 1):index - start + 2]):
-            return False        # beside a digit, a mark or the line's end: no word to tell by
-        return self._word_around(context, index - start) is None
+        left = "".join(chars[:index])[-CONTEXT:]         # a step left blank holds "", not a character
+        right = "".join(chars[index + 1:])[:CONTEXT]
+        neighbours = left[-1:] + right[:1]
+        if not neighbours or not all(is_chinese(char) for char in neighbours):
+            return False        # beside a digit or a mark: no word to tell by
+        return self._word_around(left + reading.char + right, len(left)) is None
 
     def _word_around(self, text: str, at: int) -> str | None:
         """The word of two characters or more that holds ``text[at]`` in the best segmentation."""
