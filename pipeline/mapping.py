@@ -126,9 +126,6 @@ class FieldReader:
         if cell.unreadable and not spelled_out:
             self.unreadable[path] = f"置信度 {cell.confidence:.2f}"
 
-    def confidences(self) -> dict[str, float]:
-        return {path: source.confidence for path, source in self.sources.items()}
-
     def text(self, path: str, rc: RowCell | None, text: str | None = None) -> str | None:
         """The cell's text (or ``text``, a part of it) normalised."""
         self.note(path, rc)
@@ -517,7 +514,7 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
             _flag_fragments(form.indicators[-1], path, reader)
             _read_deviation_fragment(form.indicators[-1], f"{path}.deviation", reader)
             _guess_a_row_of_nothing(form.indicators[-1], path, reader)
-            read_from_twin(form.indicators[-1], path, reader.confidences(), reader.unreadable)
+            read_from_twin(form.indicators[-1], path, reader.sources, reader.unreadable)
     form.level1_weights = levels.weights()
 
 

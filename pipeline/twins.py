@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from pipeline.ocr.lexicon import is_chinese
-from pipeline.record import Indicator
+from pipeline.record import FieldSource, Indicator
 from pipeline.text import edit_distance
 
 SURE_TWIN = 0.9                  # the twin was read at least this surely (and not flagged)
@@ -80,14 +80,15 @@ def _split_comparator(text: str) -> tuple[str, str]:
     return (match.group(0), text[match.end():]) if match else ("", text)
 
 
-def read_from_twin(indicator: Indicator, path: str, confidences: dict[str, float],
+def read_from_twin(indicator: Indicator, path: str, sources: dict[str, FieldSource],
                    unreadable: dict[str, str]) -> None:
     """Put a doubtful target or actual of ``indicator`` (at ``path``, 'indicators[3]') right from
     its twin, where that was read surely; the field stays in ``unreadable``, its reason naming
     the reading it replaced."""
     for name, other in (("target", "actual"), ("actual", "target")):
         mine, theirs = f"{path}.{name}", f"{path}.{other}"
-        if mine not in unreadable or theirs in unreadable or confidences.get(theirs, 0.0) < SURE_TWIN:
+        if mine not in unreadable or theirs in unreadable or theirs not in sources \
+                or sources[theirs].confidence < SURE_TWIN:
             continue
         reading, twin = getattr(indicator, name), getattr(indicator, other)
         guess = twin_reading(reading or "", twin or "")

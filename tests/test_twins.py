@@ -7,7 +7,7 @@ import json
 import pytest
 
 from pipeline.paths import shared_dir
-from pipeline.record import Indicator
+from pipeline.record import FieldSource, Indicator
 from pipeline.twins import TWIN_GUESSED, read_from_twin, twin_reading
 
 TRUTH_ROWS = [row for path in sorted((shared_dir() / "truth").glob("*.json"))
@@ -54,6 +54,11 @@ def test_no_truth_row_that_prints_two_values_is_made_one():
     assert all(not any(char.isdigit() for char in target + actual) for target, actual in close)
 
 
+def _read_at(**confidences: float) -> dict[str, FieldSource]:
+    return {f"indicators[2].{name}": FieldSource(page=1, bbox=[0, 0, 10, 10], confidence=confidence)
+            for name, confidence in confidences.items()}
+
+
 def _row(target: str, actual: str) -> Indicator:
     return Indicator(level1="效益指标", level2="社会效益指标", name="提升效率", target=target, actual=actual)
 
@@ -61,17 +66,18 @@ def _row(target: str, actual: str) -> Indicator:
 def test_the_twin_must_be_read_surely_and_the_guess_stays_in_review():
     row = _row("有效提升", "有效灵山7")
     unreadable = {"indicators[2].actual": "置信度 0.17"}
-    read_from_twin(row, "indicators[2]", {"indicators[2].target": 0.95, "indicators[2].actual": 0.17}, unreadable)
+    read_from_twin(row, "indicators[2]", _read_at(target=0.95, actual=0.17), unreadable)
     assert row.actual == "有效提升"
     assert unreadable == {"indicators[2].actual": f"{TWIN_GUESSED}：有效灵山7"}
 
-    for confidences, flagged in ((({"indicators[2].target": 0.8}), {}),
-                                 ({"indicators[2].target": 0.99}, {"indicators[2].target": "置信度 0.5"})):
+    for sources, flagged in ((_read_at(target=0.8), {}),
+                             (_read_at(target=0.99), {"indicators[2].target": "置信度 0.5"}),
+                             ({}, {})):                      # the twin never read
         row = _row("有效提升", "有效灵山7")
         unreadable = {"indicators[2].actual": "置信度 0.17", **flagged}
-        read_from_twin(row, "indicators[2]", confidences, unreadable)
+        read_from_twin(row, "indicators[2]", sources, unreadable)
         assert row.actual == "有效灵山7"
 
     sure = _row("有效提升", "有效提升")
-    read_from_twin(sure, "indicators[2]", {"indicators[2].target": 1.0}, {})
+    read_from_twin(sure, "indicators[2]", _read_at(target=1.0), {})
     assert sure.actual == "有效提升"
