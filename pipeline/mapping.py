@@ -15,7 +15,8 @@ from pipeline.forms import FormRow, FormSlice, RowCell
 from pipeline.objects import Cell
 from pipeline.ocr.lexicon import is_chinese
 from pipeline.record import FieldSource, Form, Funds, FundsRow, Goals, Indicator, Project, Provenance, Total
-from pipeline.text import edit_distance, find_label, match_label, normalize_text, starts_with_label
+from pipeline.text import (COMPARATOR_CHARS, edit_distance, find_label, match_label, normalize_text,
+                           starts_with_label)
 from pipeline.twins import read_from_twin
 
 PROJECT_LABELS = {
@@ -65,7 +66,6 @@ PERCENT_GUESSED = "百分号残缺，按目标值推断"
 # the units printed after a number; a target or actual read as a unit alone ('1年' read '年', a
 # seal's letter over the '1') lost its number: no form prints a unit without one
 UNIT_CHARS = set("个次人份台年条套件家项间所期批场类路种天月日周时分秒钟元万%％㎡篇户张座辆名册页米吨亩小")
-COMPARATOR_CHARS = "<>≤≥≦≧⩽⩾=＜＞"
 NUMBER_LOST = "只读到单位，数字缺失"
 PLAIN_COUNT = re.compile(r"^(\d+(?:\.\d+)?)([^\d%％.<>≤≥≦≧=]{1,2})$")    # '1年', '3项': no comparator, no rate
 # a row's text read as a few Latin letters alone ('E', 'TR', 'I'): no form prints such a field; it is

@@ -7,6 +7,7 @@ _WS = re.compile(r"\s+")
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
 # Ruling-line remnants and stray marks OCR puts around a label (never '一': it starts 一级指标).
 _LABEL_NOISE = "*＊:：—－-_|｜[]【】!！'\"“”‘’.,，。、"
+COMPARATOR_CHARS = "<>≤≥≦≧⩽⩾=＜＞"     # what a target or actual may open with ('≥90%', '>=85%')
 
 
 def normalize_text(text: str | None) -> str | None:

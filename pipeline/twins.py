@@ -28,11 +28,10 @@ import re
 
 from pipeline.ocr.lexicon import is_chinese
 from pipeline.record import FieldSource, Indicator
-from pipeline.text import edit_distance
+from pipeline.text import COMPARATOR_CHARS, edit_distance
 
 SURE_TWIN = 0.9                  # the twin was read at least this surely (and not flagged)
 TWIN_GUESSED = "读数存疑，按同行目标值/实际值推断"
-COMPARATOR = re.compile(r"^(?:>=|<=|[<>≤≥≦≧⩽⩾=＜＞])")
 # a Latin letter, or a mark no measure prints
 MEASURE_JUNK = re.compile(r"[A-Za-z]|[^\d.%％/\u4e00-\u9fff<>≤≥≦≧=:：()（）~～-]")
 LIST_SEPARATOR = re.compile(r"[;；,，、]")   # a list of measures: its parts differ between target and actual
@@ -76,8 +75,8 @@ def _within(part: str, whole: str) -> bool:
 
 
 def _split_comparator(text: str) -> tuple[str, str]:
-    match = COMPARATOR.match(text)
-    return (match.group(0), text[match.end():]) if match else ("", text)
+    body = text.lstrip(COMPARATOR_CHARS)
+    return text[:len(text) - len(body)], body
 
 
 def read_from_twin(indicator: Indicator, path: str, sources: dict[str, FieldSource],
