@@ -10,6 +10,8 @@ pair of marks was made up, a small low ring ending a line is a full stop.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 
@@ -17,11 +19,16 @@ from pipeline.ink import inked_spans
 from pipeline.ocr.lexicon import is_chinese
 
 READ_AS_COMPARATOR = set(">＞》〉›<＜《〈‹≥≤≧≦⩾⩽Vv")
+UPPER_ARM_RUN = 0.35       # a chevron's upper arm runs across this share of its width or more
 CHEVRON_OFFSET = 0.22      # middle rows' ink must sit this far (share of width) beyond the outer rows'
 MIN_CHEVRON_RATIO = 0.6    # width / height of a comparator's chevron; digits are narrower
 BARE_CHEVRON_MAX_INK_RATIO = 1.2  # lower-half / upper-half ink: a bare chevron up to 1.23, one with its bar
 FUSED_BAR_INK_RATIO = 1.3         # fused in from 1.24; from this on surely fused; between the two the height tells
 BAR_HEIGHT_SHARE = 0.75           # ... a chevron with its bar below is this share of the digit after it or more
+BARRED_HEIGHT_MAX = 1.15          # ... and no taller than this share (an '=' after a chevron stands shorter)
+HEIGHT_TOLD_INK_RATIO = 1.1       # that tall, a chevron this bottom-heavy has its bar fused in (a bare one 0.9-1.23,
+                                  # at 0.56-0.67 of the digit after it)
+DIGIT_PER_CHINESE = 0.78          # a digit's height over a Chinese character's, for a chevron before a character
 BAR_ROW_INK = 0.7          # a row of either bar of ≧: inked over this share of the glyph's width
 BAR_GAP_INK = 0.5          # a row between the bars of ≧: inked over at most this share
 BAR_GAP_SHARE = 0.2        # the rows between the two bars of ≧, as a share of the glyph's height
@@ -35,10 +42,11 @@ def first_glyph(mask: np.ndarray) -> np.ndarray | None:
     return glyphs[0] if glyphs else None
 
 
-def comparator_of(glyph: np.ndarray, line_height: int, next_height: int | None = None) -> str | None:
+def comparator_of(glyph: np.ndarray, line_height: int, next_height: float | None = None) -> str | None:
     """'>=', '<=', '>' or '<' when the glyph is a comparator ('>==', '<==' for ≧ ≦), else None.
 
-    ``next_height``: the height of the glyph after it (the number a comparator stands before).
+    ``next_height``: the height of the glyph after it (the number a comparator stands before), as
+    the height of a digit.
     """
     if glyph is None or glyph.shape[0] < 0.45 * line_height:
         return None
@@ -85,7 +93,7 @@ def _chevron_and_bars(ink: np.ndarray, line_height: int) -> tuple[str, list] | N
     return direction, bars
 
 
-def _fused_bar_comparator(glyph: np.ndarray, next_height: int | None) -> str | None:
+def _fused_bar_comparator(glyph: np.ndarray, next_height: float | None) -> str | None:
     """'>='/'<=' printed as one piece (``glyph`` is one): a slanted bar (⩾) fused to the lower arm
     makes it bottom-heavy.
 
@@ -95,19 +103,30 @@ def _fused_bar_comparator(glyph: np.ndarray, next_height: int | None) -> str | N
     chevron stands about as high as a small letter (0.58–0.63 of the digit
     after it), with the bar below 0.77–1.0 of it. The height is asked beyond
     that band too: a bare '>' printed heavy reaches 1.34 (typical seed 21).
+    As tall as one with its bar, a chevron is taken as fused from
+    HEIGHT_TOLD_INK_RATIO on (seed 42: ⩾ at 1.19, 0.88 of the digit after it).
     """
     h = glyph.shape[0]
     if h < 6 or glyph.shape[1] < MIN_CHEVRON_RATIO * 0.75 * h:
         return None
-    direction = _chevron_direction(glyph)
     heaviness = _bottom_heaviness(glyph)
-    if not direction or heaviness < BARE_CHEVRON_MAX_INK_RATIO:
+    if heaviness < (HEIGHT_TOLD_INK_RATIO if as_tall_as_barred(h, next_height) else BARE_CHEVRON_MAX_INK_RATIO):
+        return None
+    direction = _chevron_direction(glyph)
+    if direction is None and _double_bar_top(glyph) is None:
+        direction = _upper_arm_direction(glyph)     # a ⩾ whose bar thickened the lower half (≧ is told apart)
+    if not direction:
         return None
     if next_height and h < BAR_HEIGHT_SHARE * next_height:
         return None             # as short as a bare chevron: heavily printed, no bar below it
     if _in_between(heaviness) and not next_height:
         return None
     return direction + "="
+
+
+def as_tall_as_barred(height: int, next_height: float | None) -> bool:
+    """A chevron as tall against the number after it as one with its bar below."""
+    return bool(next_height) and BAR_HEIGHT_SHARE * next_height <= height <= BARRED_HEIGHT_MAX * next_height
 
 
 def _in_between(heaviness: float) -> bool:
@@ -187,6 +206,24 @@ def _chevron_direction(ink: np.ndarray) -> str | None:
     return None
 
 
+def _upper_arm_direction(ink: np.ndarray) -> str | None:
+    """The direction of a chevron whose bar, fused below, thickened its lower half past the
+    thirds' test: its upper arm alone runs from a narrow end at the open side's top corner to the
+    point, and the lower half ends at that side too."""
+    h, w = ink.shape
+    rows = [np.flatnonzero(row) for row in ink]
+    if any(not len(xs) for xs in rows) or rows[0][-1] - rows[0][0] + 1 > 0.5 * w:
+        return None
+    upper = rows[: max(2, 2 * h // 3)]
+    top, bottom = rows[0], rows[-1]
+    if top[0] <= 0.2 * w and bottom[0] <= 0.2 * w and max(xs[0] for xs in upper) - top[0] >= UPPER_ARM_RUN * w:
+        return ">"
+    if (w - 1 - top[-1] <= 0.2 * w and w - 1 - bottom[-1] <= 0.2 * w
+            and top[-1] - min(xs[-1] for xs in upper) >= UPPER_ARM_RUN * w):
+        return "<"
+    return None
+
+
 def _arm_ends_at(ink: np.ndarray, *, left: bool) -> bool:
     """Both arms of a chevron end narrow at the open side (unlike the arc of a '2' or '7')."""
     h, w = ink.shape
@@ -230,14 +267,15 @@ def restore_comparator(text: str, line_mask: np.ndarray) -> str:
     at = [i for i, char in enumerate(text) if char in READ_AS_COMPARATOR and (i == 0 or char not in "Vv")]
     if not at and not text[0].isdigit():
         return text
-    height = _ink_height(line_mask)
-    glyphs = glyphs_of(line_mask)
+    found = [chevron.op if chevron else None for chevron in _comparators(glyphs_of(line_mask), _ink_height(line_mask), text)]
     # a comparator dropped in front of the first number is the line's first glyph; a chevron-like
     # shape further on (a seal's remains, a stroke of a character) puts none in front
-    first = _comparator_at(glyphs, 0, height) if glyphs else None
+    first = found[0] if found else None
     if not at and not first:
         return text
-    ops = [op for op in [first] + [_comparator_at(glyphs, i, height) for i in range(1, len(glyphs))] if op]
+    if at and at[0] == 0 and not first:
+        return text     # the comparator read first is no chevron of its own (run into the number): nothing to match
+    ops = [op for op in found if op]
     if not ops:
         return text
     chars = list(text)
@@ -335,7 +373,8 @@ PRINTED_COMPARATORS = set(SYMBOL.values())
 
 def comparator_doubtful(text: str, line_mask: np.ndarray, *, overruled: bool = False) -> bool:
     """A comparator the glyphs leave in doubt: a bare '>'/'<' that no chevron glyph without a bar
-    confirms (the reading may have lost a '≥'/'≤'), or, where the glyph checks ``overruled`` the
+    confirms (the reading may have lost a '≥'/'≤'; one as tall as a chevron with its bar
+    cannot), or, where the glyph checks ``overruled`` the
     recogniser, a chevron between bare and bar-fused.
 
     Forms print ≥/≤ twenty times as often as >/<, so an unconfirmed bare
@@ -344,18 +383,41 @@ def comparator_doubtful(text: str, line_mask: np.ndarray, *, overruled: bool = F
     """
     if not any(char in BARE_COMPARATORS or char in PRINTED_COMPARATORS for char in text):
         return False
-    height = _ink_height(line_mask)
-    glyphs = glyphs_of(line_mask)
-    chevrons = [(glyph, op) for i, glyph in enumerate(glyphs) if (op := _comparator_at(glyphs, i, height))]
-    if overruled and any(_between_bare_and_fused(glyph) for glyph, _ in chevrons):
+    chevrons = [chevron for chevron in _comparators(glyphs_of(line_mask), _ink_height(line_mask), text) if chevron]
+    if overruled and any(_between_bare_and_fused(chevron.glyph) for chevron in chevrons):
         return True
     bare = sum(char in BARE_COMPARATORS for char in text)
-    return bare > sum(op in (">", "<") for _, op in chevrons)
+    return bare > sum(chevron.op in (">", "<") and not chevron.bar_lost for chevron in chevrons)
 
 
-def _comparator_at(glyphs: list[np.ndarray], index: int, line_height: int) -> str | None:
+class Chevron(NamedTuple):
+    op: str                     # '>', '>=', '>==' and the same with '<'
+    glyph: np.ndarray
+    next_height: float | None   # of the glyph after it, as a digit's
+
+    @property
+    def bar_lost(self) -> bool:
+        """A bare chevron as tall as one with its bar below: the bar may have gone (a seal's
+        lifting took it), so it cannot vouch for a bare comparator."""
+        return self.op in (">", "<") and as_tall_as_barred(self.glyph.shape[0], self.next_height)
+
+
+def _comparators(glyphs: list[np.ndarray], line_height: int, text: str) -> list[Chevron | None]:
+    """Each glyph's comparator (None where it is none). Where the reading puts a comparator before
+    a Chinese character ('≤财政下达预算'), the first glyph's height is weighed against that
+    character's as against a digit's."""
+    before_chinese = len(text) > 1 and text[0] in READ_AS_COMPARATOR and is_chinese(text[1])
+    return [_chevron_at(glyphs, i, line_height, before_chinese=before_chinese and i == 0)
+            for i in range(len(glyphs))]
+
+
+def _chevron_at(glyphs: list[np.ndarray], index: int, line_height: int, *,
+                before_chinese: bool = False) -> Chevron | None:
     following = _lead_height(glyphs[index + 1]) if index + 1 < len(glyphs) else None
-    return comparator_of(glyphs[index], line_height, following)
+    if following and before_chinese:
+        following *= DIGIT_PER_CHINESE
+    op = comparator_of(glyphs[index], line_height, following)
+    return Chevron(op, glyphs[index], following) if op else None
 
 
 def _lead_height(glyph: np.ndarray) -> int:

@@ -55,6 +55,7 @@ DOT_REACH_PT = 7.0               # full-width punctuation stands within this of 
 FUSED_BAND_PT = 2.0              # no ink this close to a column line inside a merged cell: it was two cells
 FUSED_CENTRE_SHARE = 0.2         # ... each side's ink centred within this share of its width
 FUSED_FILL_SHARE = 0.8           # ... and narrower than this share of it
+FUSED_NAME_GAP_PT = 6.0          # ... or, left of the line, starting at its left and ending this far short of it
 LINE_MERGE_HEIGHT = 1.25         # runs merge into one text line only up to this many text heights
 LONE_DASH_MIN_LENGTH = 0.6       # a placeholder "—" is an em long (0.9–1.1 text heights); a seal letter's stroke less
 RECOGNIZE_CHUNK = 64             # line crops per recogniser call at most
@@ -517,6 +518,8 @@ def split_fused_cells(table: Table, masks: Sequence[np.ndarray], crop_x0: Sequen
     one text ('20.0120.0'). The column line is there in the rows around; when
     this cell has centred ink on both sides of it and none on it, it was two
     cells (a goal text running across the line is not centred in either part).
+    The left part's ink may also start at its left and end well short of the
+    line: a name before its target.
     """
     band = max(2, int(round(FUSED_BAND_PT / scale)))
     cells: list[Cell] = []
@@ -533,13 +536,15 @@ def _parted(cell: Cell, mask: np.ndarray, crop_x0: int, table: Table, band: int,
     # drift over the crop's height on a page skewed by up to 2° (a ruling the grid missed was also
     # not straightened)
     remains = int(round(STUB_THICKNESS_PT / scale + mask.shape[0] * np.tan(np.radians(2.0)))) + 2
+    paper = int(round(FUSED_NAME_GAP_PT / scale))
     for col in range(cell.col + 1, cell.end_col):
         x = int(round(table.col_edges[col] / scale)) - crop_x0
         if x - band <= 0 or x + band >= mask.shape[1]:
             continue
         if np.count_nonzero(mask[:, x - band:x + band].any(axis=0)) > remains:
             continue                      # ink on the line, more than the ruling's faint remains
-        if _centred(mask[:, :x - band]) and _centred(mask[:, x + band:]) and _ruled_around(table, cell, col):
+        left, right = mask[:, :x - band], mask[:, x + band:]
+        if (_centred(left) or _left_aligned(left, paper)) and _centred(right) and _ruled_around(table, cell, col):
             left = Cell(cell.row, cell.col, cell.row_span, col - cell.col,
                         BBox(cell.bbox.x0, cell.bbox.y0, table.col_edges[col], cell.bbox.y1))
             right = Cell(cell.row, col, cell.row_span, cell.end_col - col,
@@ -556,6 +561,13 @@ def _centred(mask: np.ndarray) -> bool:
     width = mask.shape[1]
     narrow = cols[-1] - cols[0] + 1 <= FUSED_FILL_SHARE * width
     return narrow and abs((cols[0] + cols[-1]) / 2 - width / 2) <= FUSED_CENTRE_SHARE * width
+
+
+def _left_aligned(mask: np.ndarray, paper: int) -> bool:
+    """Ink starting at the part's left and ending ``paper`` px or more short of its right, as an
+    indicator's name stands before its target (a text running on leaves a character's spacing)."""
+    cols = np.flatnonzero(mask.any(axis=0))
+    return bool(cols.size) and cols[0] <= FUSED_CENTRE_SHARE * mask.shape[1] and cols[-1] < mask.shape[1] - paper
 
 
 def _ruled_around(table: Table, cell: Cell, col: int) -> bool:

@@ -414,3 +414,79 @@ def test_a_number_run_into_the_character_after_it_is_measured_by_its_first_digit
     run[0:20, 18:45] = True                 # 份, 20 high, touching the 0
     assert _lead_height(run) == 15
     assert _lead_height(run[3:18, 0:9]) == 15
+
+
+# glyphs from typical seed 42 at 200 dpi (rows as the line's glyph shapes show them)
+THICKENED_BELOW = """
+..####....... ....#####.... .....#######. .......#####. ........##### .......#####. ....########.
+..##########. .##########.. .#########... ########..... ######.......
+"""                                         # ⩾ whose bar thickened its lower half: 1.65 times heavier below
+FUSED_LIGHTLY = """
+.####........ .######...... ...#######... .....#######. .......###### .......###### ......#######
+....######### ..##########. .##########.. #########.... #######...... #####........ .#...........
+"""                                         # ⩾ only 1.19 times heavier below, 0.88 of the digit after it
+LEFT_FUSED = """
+........#### ......###### ....######.. .#######.... ######...... #####....... ######...... ########....
+##########.. .########### ...######### .....####### .......##### .........###
+"""                                         # ⩽ before 财政下达预算, 0.70 of the character's height
+BAR_LIFTED = """
+###............... .####............. ..#####........... ....######........ ......######......
+........######.... ..........######.. ............#####. .............####. ............######
+...........##..... ........###....... ......####........ ....####.......... ..###............. .##...............
+#.................
+"""                                         # ≥58台 whose bar went with a seal's lifting (typical seed 21)
+
+
+def line_of(glyph: np.ndarray, *followers: tuple[int, int], height: int | None = None) -> np.ndarray:
+    """A line mask: ``glyph`` bottom-aligned, then solid blocks (height, width) standing for the
+    characters after it, a few columns apart."""
+    height = height or max([glyph.shape[0], *(h for h, _ in followers)])
+    width = glyph.shape[1] + sum(w + 3 for _, w in followers)
+    line = np.zeros((height, width), bool)
+    line[height - glyph.shape[0]:, :glyph.shape[1]] = glyph
+    x = glyph.shape[1] + 3
+    for h, w in followers:
+        line[height - h:, x:x + w] = True
+        x += w + 3
+    return line
+
+
+def test_a_chevron_whose_bar_thickened_its_lower_half_is_told_by_its_upper_arm():
+    glyph = glyph_from_rows(THICKENED_BELOW)
+    assert comparator_of(glyph, line_height=20, next_height=15) == ">="
+    assert restore_comparator(">4台", line_of(glyph, (15, 8), (20, 20))) == "≥4台"
+
+
+def test_a_lightly_fused_chevron_as_tall_as_its_number_has_its_bar():
+    assert comparator_of(glyph_from_rows(FUSED_LIGHTLY), line_height=16, next_height=16) == ">="
+    assert comparator_of(glyph_from_rows(FUSED_LIGHTLY), line_height=16, next_height=24) == ">"
+
+
+def test_a_chevron_before_a_chinese_character_is_weighed_as_before_a_digit():
+    """A Chinese character stands taller than a digit: 0.70 of it is a barred chevron's height."""
+    glyph = glyph_from_rows(LEFT_FUSED)
+    assert restore_comparator("<财政", line_of(glyph, (20, 20), (20, 20))) == "≤财政"
+    assert restore_comparator("<12", line_of(glyph, (20, 10), (20, 10))) == "<12"
+
+
+def test_a_comparator_read_first_is_not_matched_to_a_chevron_further_on():
+    """'≤295' whose ≤ ran into the 2: a glyph further on that looks like a chevron (a 9 blurred)
+    is not the comparator read first."""
+    run_together = np.ones((16, 20), bool)
+    line = line_of(run_together)
+    chevron = glyph_from_rows(FUSED_LIGHTLY)
+    assert comparator_of(chevron, line_height=16) == ">"
+    line = np.hstack([line, np.zeros((16, 3), bool), np.vstack([np.zeros((2, 13), bool), chevron])])
+    assert restore_comparator("≤29", line) == "≤29"
+
+
+def test_a_bare_chevron_as_tall_as_a_barred_one_cannot_vouch_for_a_bare_comparator():
+    import cv2
+
+    from pipeline.glyphs import comparator_doubtful
+    glyph = glyph_from_rows(BAR_LIFTED)
+    assert comparator_of(glyph, line_height=23, next_height=16) == ">"
+    assert comparator_doubtful(">58台", line_of(glyph, (16, 9), (16, 9), (23, 22)))
+    short = cv2.resize(glyph.astype(np.float32), (11, 10), interpolation=cv2.INTER_AREA) > 0.2
+    assert comparator_of(short, line_height=16, next_height=16) == ">"      # 0.63 of the digit after it
+    assert not comparator_doubtful(">58", line_of(short, (16, 9), (16, 9)))

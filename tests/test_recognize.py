@@ -438,6 +438,20 @@ def test_two_values_are_parted_above_a_text_row_that_spans_the_table():
     assert middle == [(0, 1), (1, 1), (2, 1)]
 
 
+def test_a_name_and_its_target_joined_by_a_wiped_ruling_are_parted():
+    """Typical seed 42 001_01 #1: the ruling between 用户单位工作人员满意度 and 95% broke away."""
+    _, table, masks, x0s = _three_by_three([(226, "用户满意度"), (490, "95%")])
+    assert R.split_fused_cells(table, masks, x0s, SCALE)
+    middle = [(c.col, c.col_span) for c in table.cells if c.row == 1]
+    assert middle == [(0, 1), (1, 1), (2, 1)]
+
+
+def test_a_name_running_on_across_the_column_line_stays_one_cell():
+    """深圳市大鹏新|区政务服务: a character's spacing falls on the line, where no name ends."""
+    _, table, masks, x0s = _three_by_three([(246, "深圳市大鹏新"), (426, "区政务服务")])
+    assert not R.split_fused_cells(table, masks, x0s, SCALE)
+
+
 def test_a_text_running_across_the_column_line_stays_one_cell():
     _, table, masks, x0s = _three_by_three([(230, "已完成55台，"), (430, "有效提高效率")])
     assert not R.split_fused_cells(table, masks, x0s, SCALE)
