@@ -12,7 +12,7 @@ it printed:
   for 有所提升, 'II有效保鲁7r' for 有效保障; '提升' beside 有所提升 is another word,
   and 无 a value in itself);
 - a measure only where the doubtful reading has junk in it, a Latin letter or
-  a mark no measure prints ('10Uo' beside 100%), its digits are the twin's
+  a mark no measure prints ('10Uo' beside 100%, '-33' beside 33), its digits are the twin's
   with some lost ('T2021年9月的' is no 2021年7月), and at most half the twin's
   number and unit need an edit. A well-formed reading is left as read: a
   target and its actual differ in one digit on many truth rows ('>95%' and
@@ -32,8 +32,9 @@ from pipeline.text import COMPARATOR_CHARS, edit_distance
 
 SURE_TWIN = 0.9                  # the twin was read at least this surely (and not flagged)
 TWIN_GUESSED = "读数存疑，按同行目标值/实际值推断"
-# a Latin letter, or a mark no measure prints
-MEASURE_JUNK = re.compile(r"[A-Za-z]|[^\d.%％/\u4e00-\u9fff<>≤≥≦≧=:：()（）~～-]")
+# a Latin letter, a mark no measure prints, or a leading dash (a range's dash stands between two
+# numbers, and no truth target or actual begins with one)
+MEASURE_JUNK = re.compile(r"[A-Za-z]|[^\d.%％/\u4e00-\u9fff<>≤≥≦≧=:：()（）~～-]|^[-－]")
 LIST_SEPARATOR = re.compile(r"[;；,，、]")   # a list of measures: its parts differ between target and actual
 DIGIT = re.compile(r"\d")
 WHOLE_ONE_CHARACTER = {"无", "是", "否", "有"}   # a value in itself ('无' beside a target '深无' a seal spoilt)

@@ -20,6 +20,7 @@ TRUTH_ROWS = [row for path in sorted((shared_dir() / "truth").glob("*.json"))
     ("II有效保鲁7r", "有效保障", "有效保障"),    # seal letters in the line (seed 13 002_06 #1)
     ("有效灵山7", "有效提升", "有效提升"),        # seed 21 003_13 #3
     ("10Uo", "100%", "100%"),                    # seed 21 003_13 #0
+    ("-33", "33", "33"),                         # a stroke before the number (seed 42 001_02 #4)
     ("9O%", "≥90%", "90%"),                      # the reading keeps its own comparator, or none
 ])
 def test_a_doubtful_reading_close_to_its_twin_is_the_twin(doubtful, twin, printed):
@@ -38,6 +39,7 @@ def test_a_doubtful_reading_close_to_its_twin_is_the_twin(doubtful, twin, printe
     ("T2021年9月的", "2021年7月"),      # junk, but its digits are not the twin's
     ("无", "深无"),                    # a value in itself (the twin a seal spoilt)
     ("有效", "有效"),                  # already the same
+    ("1-3个", "3个"),                  # a range's dash is no junk
 ])
 def test_a_doubtful_reading_far_from_its_twin_is_left_as_read(doubtful, twin):
     assert twin_reading(doubtful, twin) is None
