@@ -20,6 +20,7 @@ from pipeline.ocr.lexicon import is_chinese
 
 READ_AS_COMPARATOR = set(">＞》〉›<＜《〈‹≥≤≧≦⩾⩽Vv")
 UPPER_ARM_RUN = 0.35       # a chevron's upper arm runs across this share of its width or more
+ARC_SPAN = 0.7             # a row under a chevron's top spans at most this share of its width; a 2's arc more
 CHEVRON_OFFSET = 0.22      # middle rows' ink must sit this far (share of width) beyond the outer rows'
 MIN_CHEVRON_RATIO = 0.6    # width / height of a comparator's chevron; digits are narrower
 BARE_CHEVRON_MAX_INK_RATIO = 1.2  # lower-half / upper-half ink: a bare chevron up to 1.23, one with its bar
@@ -33,6 +34,9 @@ BAR_ROW_INK = 0.7          # a row of either bar of ≧: inked over this share o
 BAR_GAP_INK = 0.5          # a row between the bars of ≧: inked over at most this share
 BAR_GAP_SHARE = 0.2        # the rows between the two bars of ≧, as a share of the glyph's height
 BARS_SHUT_SHARE = 0.34      # solid rows of ≧'s bars blurred into one band: this share of its height and more
+SHUT_STROKES = 1.6          # ... or, on a chevron fused to its bars, this many times its strokes' height (≥'s one
+                            # bar up to 1.5 at 150 dpi, ≧ 1.7-1.8 at 200 and 300 dpi) ...
+BARS_SHUT_MIN_SHARE = 0.28  # ... and this share of its height (≧ 0.32, ≥ at 1.4-1.5 0.19-0.21)
                             # (measured 0.40; ≥'s one bar 0.14-0.21, at 150 dpi 0.27)
 
 
@@ -53,7 +57,7 @@ def comparator_of(glyph: np.ndarray, line_height: int, next_height: float | None
     pieces = cv2.connectedComponents(glyph.astype(np.uint8), connectivity=8)[0] - 1
     fused = _fused_bar_comparator(glyph, next_height) if pieces == 1 else None
     if fused:
-        return fused
+        return fused + "=" if _bars_thicker_than_one(glyph) else fused
     double_top = _double_bar_top(glyph)
     if double_top is None:
         # a slanted bar apart from the chevron (⩾) reaches up beside the lower arm, where cutting
@@ -186,8 +190,31 @@ def _double_bar_top(glyph: np.ndarray) -> int | None:
     return top if bars >= 2 else None
 
 
+def _bars_thicker_than_one(glyph: np.ndarray) -> bool:
+    """The solid band at the glyph's foot is two bars blurred shut (≧): SHUT_STROKES times the
+    chevron's strokes (their median vertical run) and BARS_SHUT_MIN_SHARE of the glyph or more."""
+    h, w = glyph.shape
+    solid = glyph.sum(axis=1) >= BAR_ROW_INK * w
+    rows = np.flatnonzero(solid[int(h * 0.55):])
+    if not rows.size:
+        return False
+    bottom = top = int(rows[-1]) + int(h * 0.55)
+    while top - 1 > 0.4 * h and solid[top - 1]:
+        top -= 1
+    strokes = [len(run) for column in glyph[:top].T for run in _true_runs(column)]
+    band = bottom - top + 1
+    return bool(strokes) and band >= SHUT_STROKES * float(np.median(strokes)) and band >= BARS_SHUT_MIN_SHARE * h
+
+
+def _true_runs(values: np.ndarray) -> list[np.ndarray]:
+    at = np.flatnonzero(values)
+    return np.split(at, np.flatnonzero(np.diff(at) > 1) + 1) if at.size else []
+
+
 def _chevron_direction(ink: np.ndarray) -> str | None:
     h, w = ink.shape
+    if _arched_top(ink):
+        return None
     thirds = [ink[: h // 3], ink[h // 3: 2 * h // 3], ink[2 * h // 3:]]
     centres = []
     for band in thirds:
@@ -206,13 +233,20 @@ def _chevron_direction(ink: np.ndarray) -> str | None:
     return None
 
 
+def _arched_top(ink: np.ndarray) -> bool:
+    """A row just under the top inked across most of the width: the arc of a '2' (its base cut off
+    as a bar), where a chevron's arm runs narrow."""
+    h, w = ink.shape
+    return any(np.ptp(xs) + 1 > ARC_SPAN * w for row in ink[1:max(2, h // 5) + 1] if len(xs := np.flatnonzero(row)))
+
+
 def _upper_arm_direction(ink: np.ndarray) -> str | None:
     """The direction of a chevron whose bar, fused below, thickened its lower half past the
     thirds' test: its upper arm alone runs from a narrow end at the open side's top corner to the
     point, and the lower half ends at that side too."""
     h, w = ink.shape
     rows = [np.flatnonzero(row) for row in ink]
-    if any(not len(xs) for xs in rows) or rows[0][-1] - rows[0][0] + 1 > 0.5 * w:
+    if any(not len(xs) for xs in rows) or rows[0][-1] - rows[0][0] + 1 > 0.5 * w or _arched_top(ink):
         return None
     upper = rows[: max(2, 2 * h // 3)]
     top, bottom = rows[0], rows[-1]

@@ -490,3 +490,31 @@ def test_a_bare_chevron_as_tall_as_a_barred_one_cannot_vouch_for_a_bare_comparat
     short = cv2.resize(glyph.astype(np.float32), (11, 10), interpolation=cv2.INTER_AREA) > 0.2
     assert comparator_of(short, line_height=16, next_height=16) == ">"      # 0.63 of the digit after it
     assert not comparator_doubtful(">58", line_of(short, (16, 9), (16, 9)))
+
+
+TWO_ON_A_SEAL_STROKE = """
+...#####.... .#########.. .#########.. .###...####. ........###. ........###. ........###. .......####.
+.......####. ......####.. .....####... .....####... ....####.... ...####..... ..####...... .####.......
+###########. ############ ############ ......####..
+"""                                         # a '2' over a seal's stroke (typical seed 42 001_02)
+
+
+def test_a_two_whose_base_looks_like_a_bar_is_no_chevron():
+    """Its base cut off as a bar, a 2 is a chevron-like hook; its arc spans the width under its top."""
+    glyph = glyph_from_rows(TWO_ON_A_SEAL_STROKE)
+    assert comparator_of(glyph, line_height=24, next_height=24) is None
+    assert restore_comparator("2小时", line_of(glyph, (24, 24), (24, 24))) == "2小时"
+
+
+BARS_FUSED_SHUT = """
+.##.............. ######........... #########........ ..##########..... ......#########.. ........#########
+..........####### .........######## .....###########. ..###########.... ##########....... #######..........
+########......... ################# ################# .###############. ################# #################
+.###############.
+"""                                         # ≧90% at 200 dpi (typical seed 42 000_00): chevron and bars one piece
+
+
+def test_two_bars_fused_shut_to_their_chevron_are_told_by_their_height_against_its_strokes():
+    """The band is 1.7 times the chevron's strokes (≥'s one bar at most 1.5, at 150 dpi)."""
+    assert comparator_of(glyph_from_rows(BARS_FUSED_SHUT), line_height=19, next_height=16) == ">=="
+    assert comparator_of(glyph_from_rows(THICKENED_BELOW), line_height=20, next_height=15) == ">="
