@@ -181,7 +181,7 @@ PLACEHOLDER_MISREADS = (
 # cannot stand it is put back: before list item 2, 3, … ("…运转：3.组织") and between two
 # measures ("≥70个：100%"); a colon before item 1 or a time ("12:30") is left alone.
 COLON_BEFORE_LATER_ITEM = re.compile(r"[:：](?=\s*[2-9][.、．](?!\d)|\s*[（(][2-9][)）])")
-COLON_BETWEEN_MEASURES = re.compile(r"(?<=\d[%个份次家人场篇期天项条台件套元])[:：](?=\s*[≥≤><≧≦]?\d)")
+COLON_BETWEEN_MEASURES = re.compile(r"(?<=\d[%个份次家人场篇期天项条台件套元张单本册户批辆名所处部])[:：](?=\s*[≥≤><≧≦]?\d)")
 # ... and between two items that each open with a comparator ('≥40000件工单标签:≥50篇'); a label's
 # colon before its measure ('满意度:≥90%') has no comparator opening the label.
 COLON_IN_MEASURE_LIST = re.compile(r"(?:^|(?<=[;；]))[≥≤><≧≦][^;；:：]*[:：](?=\s*[≥≤><≧≦]\s*\d)")

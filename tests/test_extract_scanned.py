@@ -64,6 +64,7 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("稳定运转：3.组织培训", "稳定运转；3.组织培训"),  # a colon before list item 3 was a semicolon
     ("本年度完成：1.保障", "本年度完成：1.保障"),      # ... before item 1 it is a colon
     ("≥70个:100%", "≥70个;100%"),                   # between two measures
+    ("158张:167份;72份", "158张;167份;72份"),        # (seed 42 001_06 #4)
     ("≥40000件工单标签：≥50篇；≥4场", "≥40000件工单标签；≥50篇；≥4场"),  # ... between items opening with one
     ("满意度：≥90%", "满意度：≥90%"), ("≥5个;标准：≥3项", "≥5个;标准：≥3项"),  # a label's colon stays
     ("09:30前", "09:30前"),                         # a time keeps its colon
