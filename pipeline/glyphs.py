@@ -10,7 +10,7 @@ pair of marks was made up, a small low ring ending a line is a full stop.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 import cv2
 import numpy as np
@@ -301,15 +301,16 @@ def restore_comparator(text: str, line_mask: np.ndarray) -> str:
     at = [i for i, char in enumerate(text) if char in READ_AS_COMPARATOR and (i == 0 or char not in "Vv")]
     if not at and not text[0].isdigit():
         return text
-    found = [chevron.op if chevron else None for chevron in _comparators(glyphs_of(line_mask), _ink_height(line_mask), text)]
+    found = _comparators(glyphs_of(line_mask), _ink_height(line_mask), text)
     # a comparator dropped in front of the first number is the line's first glyph; a chevron-like
     # shape further on (a seal's remains, a stroke of a character) puts none in front
-    first = found[0] if found else None
+    first = next(found, None)
+    first = first.op if first else None
     if not at and not first:
         return text
     if at and at[0] == 0 and not first:
         return text     # the comparator read first is no chevron of its own (run into the number): nothing to match
-    ops = [op for op in found if op]
+    ops = [op for op in [first] + [chevron.op for chevron in found if chevron] if op]
     if not ops:
         return text
     chars = list(text)
@@ -436,13 +437,13 @@ class Chevron(NamedTuple):
         return self.op in (">", "<") and as_tall_as_barred(self.glyph.shape[0], self.next_height)
 
 
-def _comparators(glyphs: list[np.ndarray], line_height: int, text: str) -> list[Chevron | None]:
-    """Each glyph's comparator (None where it is none). Where the reading puts a comparator before
-    a Chinese character ('≤财政下达预算'), the first glyph's height is weighed against that
-    character's as against a digit's."""
+def _comparators(glyphs: list[np.ndarray], line_height: int, text: str) -> Iterator[Chevron | None]:
+    """Each glyph's comparator (None where it is none), glyph by glyph as asked. Where the reading
+    puts a comparator before a Chinese character ('≤财政下达预算'), the first glyph's height is
+    weighed against that character's as against a digit's."""
     before_chinese = len(text) > 1 and text[0] in READ_AS_COMPARATOR and is_chinese(text[1])
-    return [_chevron_at(glyphs, i, line_height, before_chinese=before_chinese and i == 0)
-            for i in range(len(glyphs))]
+    return (_chevron_at(glyphs, i, line_height, before_chinese=before_chinese and i == 0)
+            for i in range(len(glyphs)))
 
 
 def _chevron_at(glyphs: list[np.ndarray], index: int, line_height: int, *,
