@@ -55,7 +55,7 @@ DOT_REACH_PT = 7.0               # full-width punctuation stands within this of 
 FUSED_BAND_PT = 2.0              # no ink this close to a column line inside a merged cell: it was two cells
 FUSED_CENTRE_SHARE = 0.2         # ... each side's ink centred within this share of its width
 FUSED_FILL_SHARE = 0.8           # ... and narrower than this share of it
-FUSED_NAME_GAP_PT = 6.0          # ... or, left of the line, starting at its left and ending this far short of it
+FUSED_NAME_GAP_PT = 6.0          # ... or one side starting at its left, the left side ending this far short of the line
 LINE_MERGE_HEIGHT = 1.25         # runs merge into one text line only up to this many text heights
 LONE_DASH_MIN_LENGTH = 0.6       # a placeholder "—" is an em long (0.9–1.1 text heights); a seal letter's stroke less
 RECOGNIZE_CHUNK = 64             # line crops per recogniser call at most
@@ -518,8 +518,8 @@ def split_fused_cells(table: Table, masks: Sequence[np.ndarray], crop_x0: Sequen
     one text ('20.0120.0'). The column line is there in the rows around; when
     this cell has centred ink on both sides of it and none on it, it was two
     cells (a goal text running across the line is not centred in either part).
-    The left part's ink may also start at its left and end well short of the
-    line: a name before its target.
+    Where the left part's ink ends well short of the line, a name before its
+    target, or a level-2 label before its name, are parted too.
     """
     band = max(2, int(round(FUSED_BAND_PT / scale)))
     cells: list[Cell] = []
@@ -543,8 +543,7 @@ def _parted(cell: Cell, mask: np.ndarray, crop_x0: int, table: Table, band: int,
             continue
         if np.count_nonzero(mask[:, x - band:x + band].any(axis=0)) > remains:
             continue                      # ink on the line, more than the ruling's faint remains
-        left, right = mask[:, :x - band], mask[:, x + band:]
-        if (_centred(left) or _left_aligned(left, paper)) and _centred(right) and _ruled_around(table, cell, col):
+        if _two_cells_of_ink(mask[:, :x - band], mask[:, x + band:], paper) and _ruled_around(table, cell, col):
             left = Cell(cell.row, cell.col, cell.row_span, col - cell.col,
                         BBox(cell.bbox.x0, cell.bbox.y0, table.col_edges[col], cell.bbox.y1))
             right = Cell(cell.row, col, cell.row_span, cell.end_col - col,
@@ -555,7 +554,7 @@ def _parted(cell: Cell, mask: np.ndarray, crop_x0: int, table: Table, band: int,
 
 def _centred(mask: np.ndarray) -> bool:
     """Ink centred in its part and not filling it, as values stand in their cells (a text running on does not)."""
-    cols = np.flatnonzero(mask.any(axis=0))
+    cols = _ink_cols(mask)
     if not cols.size:
         return False
     width = mask.shape[1]
@@ -563,11 +562,33 @@ def _centred(mask: np.ndarray) -> bool:
     return narrow and abs((cols[0] + cols[-1]) / 2 - width / 2) <= FUSED_CENTRE_SHARE * width
 
 
-def _left_aligned(mask: np.ndarray, paper: int) -> bool:
-    """Ink starting at the part's left and ending ``paper`` px or more short of its right, as an
-    indicator's name stands before its target (a text running on leaves a character's spacing)."""
-    cols = np.flatnonzero(mask.any(axis=0))
-    return bool(cols.size) and cols[0] <= FUSED_CENTRE_SHARE * mask.shape[1] and cols[-1] < mask.shape[1] - paper
+def _two_cells_of_ink(left: np.ndarray, right: np.ndarray, paper: int) -> bool:
+    """The ink either side of a column line stands as two cells' texts do: two values centred; or,
+    where the left one ends ``paper`` px or more short of the line, a name before a target set
+    apart in its cell, or a level-2 label set apart before a name starting at its cell's left (a
+    text running on across the line starts at its cell's edge and leaves only a character's
+    spacing at the line)."""
+    if not left.any() or not right.any():
+        return False
+    if _centred(left) and _centred(right):
+        return True
+    if _ink_cols(left)[-1] >= left.shape[1] - paper:
+        return False
+    return _set_apart(right, paper) or (_set_apart(left, paper) and _starts_at_left(right))
+
+
+def _set_apart(mask: np.ndarray, paper: int) -> bool:
+    """Centred, with ``paper`` px or more clear on both sides (a text running on starts at its edge)."""
+    cols = _ink_cols(mask)
+    return _centred(mask) and cols[0] >= paper and cols[-1] < mask.shape[1] - paper
+
+
+def _ink_cols(mask: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(mask.any(axis=0))
+
+
+def _starts_at_left(mask: np.ndarray) -> bool:
+    return _ink_cols(mask)[0] <= FUSED_CENTRE_SHARE * mask.shape[1]
 
 
 def _ruled_around(table: Table, cell: Cell, col: int) -> bool:

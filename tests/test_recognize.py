@@ -446,6 +446,14 @@ def test_a_name_and_its_target_joined_by_a_wiped_ruling_are_parted():
     assert middle == [(0, 1), (1, 1), (2, 1)]
 
 
+def test_a_label_and_its_name_joined_by_a_wiped_ruling_are_parted():
+    """Typical seed 42 001_06 #3: 时效指标 and its name, the ruling between them broken away."""
+    _, table, masks, x0s = _three_by_three([(260, "时效"), (426, "辅助性人员")])
+    assert R.split_fused_cells(table, masks, x0s, SCALE)
+    middle = [(c.col, c.col_span) for c in table.cells if c.row == 1]
+    assert middle == [(0, 1), (1, 1), (2, 1)]
+
+
 def test_a_name_running_on_across_the_column_line_stays_one_cell():
     """深圳市大鹏新|区政务服务: a character's spacing falls on the line, where no name ends."""
     _, table, masks, x0s = _three_by_three([(246, "深圳市大鹏新"), (426, "区政务服务")])
