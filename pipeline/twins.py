@@ -19,7 +19,9 @@ it printed:
   '98%', '2021年9月' and '2021年12月前'). The reading keeps its own comparator
   (a target '≥90%' is met by an actual '90%' on 14 truth rows). A reading one
   digit more or less than its twin is the twin, junk or not ('≤305分钟' beside
-  ≤30分钟): of the 843 truth rows, none differ so.
+  ≤30分钟): of the 843 truth rows, none differ so. Nor does a comparator
+  differ where both print one before the same measure (34 rows): a doubtful
+  '>58台' beside a sure ≥58台 lost its bar.
 
 The field stays in review with the reading it replaced: the value was inferred,
 not read.
@@ -63,9 +65,11 @@ def _words_like(doubtful: str, twin: str) -> str | None:
 
 def _measure_like(doubtful: str, twin: str) -> str | None:
     head, body = _split_comparator(doubtful)
-    _, twin_body = _split_comparator(twin)
+    twin_head, twin_body = _split_comparator(twin)
     if not body or not twin_body or LIST_SEPARATOR.search(twin):
         return None
+    if head and twin_head and body == twin_body:
+        return twin                 # a comparator's bar lost or misread: where both print one, it is the same
     if _one_digit_apart(body, twin_body):
         return head + twin_body     # a seal's stroke read as a digit, or a digit lost under it
     if not MEASURE_JUNK.search(body):

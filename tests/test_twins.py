@@ -23,6 +23,7 @@ TRUTH_ROWS = [row for path in sorted((shared_dir() / "truth").glob("*.json"))
     ("-33", "33", "33"),                         # a stroke before the number (seed 42 001_02 #4)
     ("≤305分钟", "≤30分钟", "≤30分钟"),          # a seal's stroke read as a digit (seed 42 002_09 #2)
     ("10%", "100%", "100%"),                     # a digit lost under it
+    (">58台", "≥58台", "≥58台"),                  # a bar lost with a seal's lifting (seed 21 002_08 #3)
     ("9O%", "≥90%", "90%"),                      # the reading keeps its own comparator, or none
 ])
 def test_a_doubtful_reading_close_to_its_twin_is_the_twin(doubtful, twin, printed):
