@@ -192,7 +192,8 @@ BRACKET_IN_NUMBER = re.compile(r"(?<=\d)[)）](?=\d)")
 # Marks and letters the recogniser reads where print never has them, each with what stands there.
 MISREAD_MARKS = (
     (re.compile(r"^[:：\-](?=[\u4e00-\u9fff])"), ""),       # a colon or hyphen before the first character: dust
-    (re.compile(r"^[Vv](?=[\u4e00-\u9fff])"), ""),          # ... or a lone V (a tick's or seal's remains)
+    (re.compile(r"^[A-Za-z](?=[\u4e00-\u9fff])(?![类级型档等号区栋座楼])"), ""),  # ... or a lone letter (a tick's
+                                                             # or seal's remains), where it labels no class ('A类')
     (re.compile(r"^[(（](?=[^)）】\]]*$)"), ""),              # a first bracket never closed: dust at the cell's edge
     (re.compile(r"(?<=[。，,、])[:：;；]|[:：;；](?=[。，,、])"), ""),  # beside another mark: dust read as a colon
     (re.compile(r"(?<=[\u4e00-\u9fff])\.$"), "。"),                   # no text ends '字.': a full stop lost its ring

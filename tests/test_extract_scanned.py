@@ -70,6 +70,7 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("09:30前", "09:30前"),                         # a time keeps its colon
     (":实现流程、稳定", "实现流程、稳定"),             # a mark before the first character
     ("-知识库运维", "知识库运维"), ("V不适用", "不适用"), ("VR设备", "VR设备"), ("DVD光盘", "DVD光盘"),
+    ("L满足", "满足"), ("4K节目", "4K节目"),      # a lone letter before the first character (seed 42 001_04 #0)
     ("(OA移动办公系统", "OA移动办公系统"), ("(1)完成", "(1)完成"), ("（含办理）", "（含办理）"),  # a bracket never closed
     ("-5%", "-5%"),                                   # ... but a sign stays
     ("9)8%", "98%"),                                  # a bracket no one opened, between digits
