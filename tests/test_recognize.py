@@ -417,38 +417,15 @@ def _three_by_three(middle_row_text: list[tuple[int, str]], stub: bool = False, 
     return page, table, masks, [b[0] for b in boxes]
 
 
-def test_two_values_joined_by_a_wiped_ruling_are_parted_at_the_column_line():
-    _, table, masks, x0s = _three_by_three([(290, "20.0"), (490, "20.0")])
-    assert R.split_fused_cells(table, masks, x0s, SCALE)
-    middle = [(c.col, c.col_span) for c in table.cells if c.row == 1]
-    assert middle == [(0, 1), (1, 1), (2, 1)]
-
-
-def test_two_values_are_parted_also_where_a_stub_of_their_ruling_is_left():
-    _, table, masks, x0s = _three_by_three([(290, "100"), (490, "99.9")], stub=True)
-    assert R.split_fused_cells(table, masks, x0s, SCALE)
-    middle = [(c.col, c.col_span) for c in table.cells if c.row == 1]
-    assert middle == [(0, 1), (1, 1), (2, 1)]
-
-
-def test_two_values_are_parted_above_a_text_row_that_spans_the_table():
-    _, table, masks, x0s = _three_by_three([(290, "0.00"), (490, "—")], text_row_below=True)
-    assert R.split_fused_cells(table, masks, x0s, SCALE)
-    middle = [(c.col, c.col_span) for c in table.cells if c.row == 1]
-    assert middle == [(0, 1), (1, 1), (2, 1)]
-
-
-def test_a_name_and_its_target_joined_by_a_wiped_ruling_are_parted():
-    """Typical seed 42 001_01 #1: the ruling between 用户单位工作人员满意度 and 95% broke away."""
-    _, table, masks, x0s = _three_by_three([(226, "用户满意度"), (490, "95%")])
-    assert R.split_fused_cells(table, masks, x0s, SCALE)
-    middle = [(c.col, c.col_span) for c in table.cells if c.row == 1]
-    assert middle == [(0, 1), (1, 1), (2, 1)]
-
-
-def test_a_label_and_its_name_joined_by_a_wiped_ruling_are_parted():
-    """Typical seed 42 001_06 #3: 时效指标 and its name, the ruling between them broken away."""
-    _, table, masks, x0s = _three_by_three([(260, "时效"), (426, "辅助性人员")])
+@pytest.mark.parametrize("texts, options", [
+    ([(290, "20.0"), (490, "20.0")], {}),                         # two values
+    ([(290, "100"), (490, "99.9")], {"stub": True}),              # ... a stub of their ruling left
+    ([(290, "0.00"), (490, "—")], {"text_row_below": True}),      # ... above a text row spanning the table
+    ([(226, "用户满意度"), (490, "95%")], {}),                     # a name and its target (seed 42 001_01 #1)
+    ([(260, "时效"), (426, "辅助性人员")], {}),                    # a level-2 label and its name (001_06 #3)
+], ids=["values", "stub", "above-text-row", "name-target", "label-name"])
+def test_cells_joined_by_a_wiped_ruling_are_parted_at_the_column_line(texts, options):
+    _, table, masks, x0s = _three_by_three(texts, **options)
     assert R.split_fused_cells(table, masks, x0s, SCALE)
     middle = [(c.col, c.col_span) for c in table.cells if c.row == 1]
     assert middle == [(0, 1), (1, 1), (2, 1)]
