@@ -80,9 +80,10 @@ def _measure_like(doubtful: str, twin: str) -> str | None:
 
 
 def _one_digit_apart(one: str, other: str) -> bool:
-    """One is the other with a digit more: no truth target and actual differ so."""
+    """One is the other with a digit more, the other holding a digit too: no truth target and
+    actual differ so (a unit read alone is the mapping's to guess)."""
     longer, shorter = (one, other) if len(one) > len(other) else (other, one)
-    return len(longer) == len(shorter) + 1 and any(
+    return len(longer) == len(shorter) + 1 and bool(DIGIT.search(shorter)) and any(
         char.isdigit() and longer[:i] + longer[i + 1:] == shorter for i, char in enumerate(longer))
 
 

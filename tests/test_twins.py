@@ -41,6 +41,7 @@ def test_a_doubtful_reading_close_to_its_twin_is_the_twin(doubtful, twin, printe
     ("收", "0次"),
     ("T2021年9月的", "2021年7月"),      # junk, but its digits are not the twin's
     ("无", "深无"),                    # a value in itself (the twin a seal spoilt)
+    ("年", "≥1年"),                    # a unit alone: a target with a comparator is often exceeded
     ("有效", "有效"),                  # already the same
     ("1-3个", "3个"),                  # a range's dash is no junk
 ])
