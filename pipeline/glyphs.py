@@ -34,10 +34,10 @@ BAR_ROW_INK = 0.7          # a row of either bar of ≧: inked over this share o
 BAR_GAP_INK = 0.5          # a row between the bars of ≧: inked over at most this share
 BAR_GAP_SHARE = 0.2        # the rows between the two bars of ≧, as a share of the glyph's height
 BARS_SHUT_SHARE = 0.34      # solid rows of ≧'s bars blurred into one band: this share of its height and more
+                            # (measured 0.40; ≥'s one bar 0.14-0.21, at 150 dpi 0.27)
 SHUT_STROKES = 1.6          # ... or, on a chevron fused to its bars, this many times its strokes' height (≥'s one
                             # bar up to 1.5 at 150 dpi, ≧ 1.7-1.8 at 200 and 300 dpi) ...
 BARS_SHUT_MIN_SHARE = 0.28  # ... and this share of its height (≧ 0.32, ≥ at 1.4-1.5 0.19-0.21)
-                            # (measured 0.40; ≥'s one bar 0.14-0.21, at 150 dpi 0.27)
 
 
 def first_glyph(mask: np.ndarray) -> np.ndarray | None:
@@ -114,7 +114,7 @@ def _fused_bar_comparator(glyph: np.ndarray, next_height: float | None) -> str |
     if h < 6 or glyph.shape[1] < MIN_CHEVRON_RATIO * 0.75 * h:
         return None
     heaviness = _bottom_heaviness(glyph)
-    if heaviness < (HEIGHT_TOLD_INK_RATIO if as_tall_as_barred(h, next_height) else BARE_CHEVRON_MAX_INK_RATIO):
+    if heaviness < (HEIGHT_TOLD_INK_RATIO if _as_tall_as_barred(h, next_height) else BARE_CHEVRON_MAX_INK_RATIO):
         return None
     direction = _chevron_direction(glyph)
     if direction is None and _double_bar_top(glyph) is None:
@@ -128,7 +128,7 @@ def _fused_bar_comparator(glyph: np.ndarray, next_height: float | None) -> str |
     return direction + "="
 
 
-def as_tall_as_barred(height: int, next_height: float | None) -> bool:
+def _as_tall_as_barred(height: int, next_height: float | None) -> bool:
     """A chevron as tall against the number after it as one with its bar below."""
     return bool(next_height) and BAR_HEIGHT_SHARE * next_height <= height <= BARRED_HEIGHT_MAX * next_height
 
@@ -408,9 +408,9 @@ PRINTED_COMPARATORS = set(SYMBOL.values())
 
 def comparator_doubtful(text: str, line_mask: np.ndarray, *, overruled: bool = False) -> bool:
     """A comparator the glyphs leave in doubt: a bare '>'/'<' that no chevron glyph without a bar
-    confirms (the reading may have lost a '≥'/'≤'; one as tall as a chevron with its bar
-    cannot), or, where the glyph checks ``overruled`` the
-    recogniser, a chevron between bare and bar-fused.
+    confirms (the reading may have lost a '≥'/'≤'; a bare chevron as tall as one with its bar
+    cannot), or, where the glyph checks ``overruled`` the recogniser, a chevron between bare and
+    bar-fused.
 
     Forms print ≥/≤ twenty times as often as >/<, so an unconfirmed bare
     comparator goes to review rather than out as a different target. Where the
@@ -434,7 +434,7 @@ class Chevron(NamedTuple):
     def bar_lost(self) -> bool:
         """A bare chevron as tall as one with its bar below: the bar may have gone (a seal's
         lifting took it), so it cannot vouch for a bare comparator."""
-        return self.op in (">", "<") and as_tall_as_barred(self.glyph.shape[0], self.next_height)
+        return self.op in (">", "<") and _as_tall_as_barred(self.glyph.shape[0], self.next_height)
 
 
 def _comparators(glyphs: list[np.ndarray], line_height: int, text: str) -> Iterator[Chevron | None]:
