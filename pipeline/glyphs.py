@@ -201,14 +201,9 @@ def _bars_thicker_than_one(glyph: np.ndarray) -> bool:
     bottom = top = int(rows[-1]) + int(h * 0.55)
     while top - 1 > 0.4 * h and solid[top - 1]:
         top -= 1
-    strokes = [len(run) for column in glyph[:top].T for run in _true_runs(column)]
+    strokes = [end - start for column in glyph[:top].T for start, end in inked_spans(column)]
     band = bottom - top + 1
     return bool(strokes) and band >= SHUT_STROKES * float(np.median(strokes)) and band >= BARS_SHUT_MIN_SHARE * h
-
-
-def _true_runs(values: np.ndarray) -> list[np.ndarray]:
-    at = np.flatnonzero(values)
-    return np.split(at, np.flatnonzero(np.diff(at) > 1) + 1) if at.size else []
 
 
 def _chevron_direction(ink: np.ndarray) -> str | None:
