@@ -725,9 +725,10 @@ def _has_content(cells: dict[str, RowCell]) -> bool:
 class LevelFiller:
     """level1/level2 per row: merged cells, split parts, the level2 → level1 template, fill-down.
 
-    A merged label cut by a page break prints its text on one part only; an
-    empty part that starts a new cell takes the text of the part that
-    continues it at the top of the next table.
+    A merged label cut by a page break prints its text on one part only: the
+    first part tall enough for it. An empty part that starts a new cell takes
+    the text of the part that continues it at the top of the next table; an
+    empty part at the top of a page continues the cell above it.
     """
 
     def __init__(self, cell_rows: list[dict[str, RowCell]], snap: bool = False):
@@ -764,10 +765,20 @@ class LevelFiller:
         raw = [normalize_text(rc.text) if rc is not None else None for rc in cells]
         out = []
         for index, text in enumerate(raw):
-            if not text and cells[index] is not None:
+            if not text and cells[index] is not None and self._starts_a_cell(cells, index):
                 text = self._continued_text(cells, raw, index)
             out.append(text)
         return out
+
+    @staticmethod
+    def _starts_a_cell(cells: list[RowCell | None], index: int) -> bool:
+        """Whether a part starts its cell: a part at the top of a page, after rows of the page
+        before, continues the cell above, whose text went in its first part tall enough for it."""
+        first = index
+        while first and cells[first - 1] is not None and cells[first - 1].cell is cells[index].cell:
+            first -= 1
+        previous = cells[first - 1] if first else None
+        return previous is None or previous.page == cells[index].page
 
     @staticmethod
     def _continued_text(cells: list[RowCell | None], raw: list[str | None], index: int) -> str | None:

@@ -150,6 +150,23 @@ def test_empty_merged_level_part_takes_its_continuation_text():
     assert [i.level2 for i in form.indicators] == ["数量指标", "时效指标", "时效指标", "社会效益指标"]
 
 
+def test_empty_merged_level_parts_at_the_top_of_a_page_continue_the_cells_above():
+    """Labels printed on page 1 run over a whole page 2 whose parts are empty; page 3 starts new cells."""
+    header = [list(r) for r in HEADER_B]
+    header[-2] = [("产出指标", 1, 2), ("数量指标", 1, 2), "档案整理数量（件）", "15000", "15005", "10", "10", "无偏差"]
+    header[-1] = ["档案扫描数量", "900件", "900件", "10", "10", "无偏差"]
+    middle = [[("", 1, 2), ("", 1, 2), ("", 1, 2), "档案装订数量", "100卷", "100卷", "10", "10", "无偏差"],
+              ["档案录入数量", "50条", "50条", "10", "10", "无偏差"]]
+    last = [[("", 1, 2), ("效益指标", 1, 2), "社会效益指标", "提高档案的管理水平", "有效提高", "有效提高", "50", "50", "无偏差"],
+            ["满意度指标", "档案查询人员满意度", "100%", "100%", "10", "10", "无偏差"]]
+    pages = [PageLayout(page=1, width=600, height=800, tables=[make_table(1, header)]),
+             PageLayout(page=2, width=600, height=800, tables=[make_table(2, middle, top=40)]),
+             PageLayout(page=3, width=600, height=800, tables=[make_table(3, last, top=40)])]
+    form = map_form(split_forms(pages).forms[0]).form
+    assert [(i.level1, i.level2) for i in form.indicators] == (
+        [("产出指标", "数量指标")] * 4 + [("效益指标", "社会效益指标"), ("效益指标", "满意度指标")])
+
+
 @pytest.mark.parametrize("text, expected", [
     ("5,000,000.00", (5000000.0, True)), ("12.50", (12.5, True)), ("—", (None, True)), ("/", (None, True)),
     ("无", (None, True)), ("", (None, True)), ("####", (None, False)), ("1O0", (None, False)), ("95%", (95.0, True)),
