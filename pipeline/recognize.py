@@ -47,6 +47,8 @@ GLYPH_AREA_PT2 = 4.0             # ink components this large count when measurin
 MIN_GLYPHS_FOR_LEVELS = 20       # fewer than this and the page keeps a single ink level
 STRONG_INK_SHARE = 0.55          # strong level: this share of the way from the text's darkness to the paper
 FULL_STOP_PT = (1.5, 4.5)        # a '。' is this large (points, width and height)
+STOP_CENTRE_SHARE = 0.4          # ... its centre below this share of the character before it
+STOP_HEIGHT_SHARE = 0.6          # ... and at most this share of that character's height
 HAIRLINE_PT = 1.5                # a flat stroke no taller than this is kept however light
 STUB_ZONE_PT = 2.5               # a ruling remnant lies wholly within this of the crop's border
 STUB_THICKNESS_PT = 1.2          # ... and is no thicker than this
@@ -172,14 +174,23 @@ def _full_stops(kept: np.ndarray, labels: np.ndarray, stats: np.ndarray, darkish
 
 
 def _ends_a_glyph(glyphs: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
-    """The mark sits right after a character, level with its foot."""
-    top = max(0, y - 3 * h)
-    rows = np.flatnonzero(glyphs[top:y + h, max(0, x - 2 * w):x].any(axis=1))
-    if not rows.size:
+    """The mark sits right after a character, no higher than its middle and much smaller than it.
+
+    The character is the ink just left of the mark that reaches the mark's
+    rows, taken whole. Fonts set a '。' at the foot of its em or centred in
+    its lower half, so its own foot need not be level with the character's.
+    """
+    top = max(0, y - 4 * h)
+    window = glyphs[top:y + 2 * h, max(0, x - 3 * w):x].astype(np.uint8)
+    _, labels = cv2.connectedComponents(window, connectivity=8)
+    beside = np.setdiff1d(labels[y - top:y - top + h], [0])
+    if not beside.size:
         return False
+    rows = np.flatnonzero(np.isin(labels, beside).any(axis=1))
     glyph_top, glyph_bottom = top + rows[0], top + rows[-1] + 1
-    level_feet = abs(glyph_bottom - (y + h)) <= max(2, 0.4 * h)
-    return bool(level_feet and y - glyph_top >= h)
+    glyph_height = glyph_bottom - glyph_top
+    low = y + h / 2 >= glyph_top + STOP_CENTRE_SHARE * glyph_height and y + h <= glyph_bottom + max(2, 0.4 * h)
+    return bool(low and h <= STOP_HEIGHT_SHARE * glyph_height)
 
 
 def _wrapped_to_line_start(glyphs: np.ndarray, x: int, y: int, w: int, h: int) -> bool:

@@ -316,6 +316,34 @@ def test_a_light_full_stop_after_text_stays_but_a_light_speck_alone_goes():
     assert not mask[:, 340:].any()
 
 
+SCANNED_CROPS = Path(__file__).resolve().parent / "data" / "full_stops"
+SEED_42_LEVELS = R.InkLevels(weak=218, strong=167)      # the page's, measured by page_ink_levels
+
+
+@pytest.mark.parametrize("crop_name, stop", [
+    ("zhichu.png", (223, 19, 8, 8)),        # '严控公务接待费支出。': the foot of 出 reaches lower
+    ("shishi.png", (105, 41, 10, 8)),       # '，未实施。' wrapped: the '。' level with the middle of 施
+])
+def test_a_light_full_stop_set_high_beside_its_character_stays(crop_name, stop):
+    """Cells of typical seed 42 (002_11, page 5): each '。' is one grey level lighter than the strong ink."""
+    crop = cv2.imread(str(SCANNED_CROPS / crop_name), cv2.IMREAD_GRAYSCALE)
+    x, y, w, h = stop
+    mask = R.clean_ink(crop, SEED_42_LEVELS, 1 / SCALE).mask
+    assert mask[y:y + h, x:x + w].sum() >= w * h // 3
+
+
+def test_a_light_round_mark_level_with_a_character_s_top_goes():
+    crop = blank(60, 420)
+    draw_text(crop, (10, 14), "严控公务接待费支出")
+    ink = crop < 128
+    last = int(np.flatnonzero(ink.any(axis=0))[-1])
+    rows = np.flatnonzero(ink[:, last - TEXT_PX // 2:last + 1].any(axis=1))
+    centre = (last + 9, int(rows[0] + 0.2 * (rows[-1] - rows[0])))
+    cv2.circle(crop, centre, 4, 160, 1)
+    mask = R.clean_ink(crop, R.InkLevels(weak=200, strong=140), 1 / SCALE).mask
+    assert not mask[centre[1] - 5:centre[1] + 6, centre[0] - 5:centre[0] + 6].any()
+
+
 def _full_line_with_a_light_mark_below(mark_x: int) -> tuple[np.ndarray, tuple[int, int]]:
     crop = blank(80, 330)
     draw_text(crop, (4, 4), "本项目已收回资金，未实施")
