@@ -530,7 +530,8 @@ def split_fused_cells(table: Table, masks: Sequence[np.ndarray], crop_x0: Sequen
     this cell has centred ink on both sides of it and none on it, it was two
     cells (a goal text running across the line is not centred in either part).
     Where the left part's ink ends well short of the line, a name before its
-    target, or a level-2 label before its name, are parted too.
+    target, or a level-2 label before its name, are parted too; and a cell two
+    columns wide whose ink stands set apart in one part, the other blank.
     """
     band = max(2, int(round(FUSED_BAND_PT / scale)))
     cells: list[Cell] = []
@@ -554,7 +555,10 @@ def _parted(cell: Cell, mask: np.ndarray, crop_x0: int, table: Table, band: int,
             continue
         if np.count_nonzero(mask[:, x - band:x + band].any(axis=0)) > remains:
             continue                      # ink on the line, more than the ruling's faint remains
-        if _two_cells_of_ink(mask[:, :x - band], mask[:, x + band:], paper) and _ruled_around(table, cell, col):
+        left_ink, right_ink = mask[:, :x - band], mask[:, x + band:]
+        two_columns = cell.end_col - cell.col == 2
+        if (_two_cells_of_ink(left_ink, right_ink, paper) or (two_columns and _one_cell_of_ink(left_ink, right_ink, paper))) \
+                and _ruled_around(table, cell, col):
             left = Cell(cell.row, cell.col, cell.row_span, col - cell.col,
                         BBox(cell.bbox.x0, cell.bbox.y0, table.col_edges[col], cell.bbox.y1))
             right = Cell(cell.row, col, cell.row_span, cell.end_col - col,
@@ -586,6 +590,15 @@ def _two_cells_of_ink(left: np.ndarray, right: np.ndarray, paper: int) -> bool:
     if _ink_cols(left)[-1] >= left.shape[1] - paper:
         return False
     return _set_apart(right, paper) or (_set_apart(left, paper) and _starts_at_left(right))
+
+
+def _one_cell_of_ink(left: np.ndarray, right: np.ndarray, paper: int) -> bool:
+    """One part blank, the other's ink set apart in it: a value beside an empty cell ('不适用' after
+    a blank target). Only for a cell two columns wide: a wider joined cell's centred text (总分)
+    may lie set apart in a middle column."""
+    if left.any() == right.any():
+        return False
+    return _set_apart(left if left.any() else right, paper)
 
 
 def _set_apart(mask: np.ndarray, paper: int) -> bool:

@@ -166,6 +166,7 @@ IMPOSSIBLE_READINGS = {
     **{f"问{tail}": f"间{tail}" for tail in "断隔距"},
     "结东": "结束", "借施": "措施", "帝宽": "带宽",     # 带's top blurred shut reads 帝, sure of it
     "大购新区": "大鹏新区",                             # 鹏's 朋 blurred into 贝 and 勹
+    "m2²": "m²",                                        # ㎡ read as its m and its 2 twice
 }
 
 # The forms' two placeholder phrases, read one character off. 适's 舌 and 辶 blur into other 辶

@@ -107,6 +107,7 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("一无", "无"), ("—无", "无"), ("一无所获", "一无所获"),   # a stroke before a whole cell's 无
     ("——个月内", "一个月内"), ("一一个月内", "一个月内"), ("——数据", "——数据"), ("期)——数据", "期)——数据"),
     ("I", "I"), ("深圳市大购新区", "深圳市大鹏新区"),     # a lone letter stays: it parses as no number
+    ("≥2000m2²", "≥2000m²"), ("2271.3m²", "2271.3m²"),   # ㎡ read as its m and its 2 twice
     ("DA移动办公系统", "OA移动办公系统"), ("移动OA和", "移动OA和"), ("DNA检测", "DNA检测"),  # OA's O read as D
 ])
 def test_cell_text_fixes(read, fixed):

@@ -451,7 +451,8 @@ def _three_by_three(middle_row_text: list[tuple[int, str]], stub: bool = False, 
     ([(290, "0.00"), (490, "—")], {"text_row_below": True}),      # ... above a text row spanning the table
     ([(226, "用户满意度"), (490, "95%")], {}),                     # a name and its target (seed 42 001_01 #1)
     ([(260, "时效"), (426, "辅助性人员")], {}),                    # a level-2 label and its name (001_06 #3)
-], ids=["values", "stub", "above-text-row", "name-target", "label-name"])
+    ([(478, "不适用")], {}),                                      # a value beside a blank cell (seed 99 001_06 #4)
+], ids=["values", "stub", "above-text-row", "name-target", "label-name", "value-beside-blank"])
 def test_cells_joined_by_a_wiped_ruling_are_parted_at_the_column_line(texts, options):
     _, table, masks, x0s = _three_by_three(texts, **options)
     assert R.split_fused_cells(table, masks, x0s, SCALE)
@@ -462,6 +463,12 @@ def test_cells_joined_by_a_wiped_ruling_are_parted_at_the_column_line(texts, opt
 def test_a_name_running_on_across_the_column_line_stays_one_cell():
     """深圳市大鹏新|区政务服务: a character's spacing falls on the line, where no name ends."""
     _, table, masks, x0s = _three_by_three([(246, "深圳市大鹏新"), (426, "区政务服务")])
+    assert not R.split_fused_cells(table, masks, x0s, SCALE)
+
+
+def test_a_short_text_at_a_joined_cell_s_left_stays_one_cell():
+    """Left-aligned in a cell two columns wide, the right part blank: one cell's text, not set apart."""
+    _, table, masks, x0s = _three_by_three([(226, "档案整理")])
     assert not R.split_fused_cells(table, masks, x0s, SCALE)
 
 
