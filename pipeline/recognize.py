@@ -158,10 +158,10 @@ def _with_strong_ink(crop: np.ndarray, weak: np.ndarray, levels: InkLevels, px_p
 
 def _full_stops(kept: np.ndarray, labels: np.ndarray, stats: np.ndarray, darkish: np.ndarray,
                 px_per_pt: float) -> np.ndarray:
-    """Light round marks the size of a '。' sitting on the baseline right after a kept glyph.
+    """Light round marks the size of a '。' set low right after a kept glyph, or wrapped to a line's start.
 
     Seal remains and dirt are light too, but seldom round, mark-sized and
-    level with the foot of a character just left of them.
+    low beside a character just left of them.
     """
     found = np.zeros(len(kept), dtype=bool)
     lo, hi = FULL_STOP_PT[0] * px_per_pt, FULL_STOP_PT[1] * px_per_pt
@@ -169,28 +169,44 @@ def _full_stops(kept: np.ndarray, labels: np.ndarray, stats: np.ndarray, darkish
     for i in np.flatnonzero(~kept & darkish):
         x, y, w, h = (int(v) for v in stats[i][:4])
         if lo <= w <= hi and lo <= h <= hi and 0.6 * h <= w <= 1.6 * h:
-            found[i] = _ends_a_glyph(glyphs, x, y, w, h) or _wrapped_to_line_start(glyphs, x, y, w, h)
+            found[i] = (_low_beside(glyphs, x, y, w, h, after=True) is not None
+                        or _opens_a_wrapped_line(glyphs, x, y, w, h) or _wrapped_to_line_start(glyphs, x, y, w, h))
     return found
 
 
-def _ends_a_glyph(glyphs: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
-    """The mark sits right after a character, no higher than its middle and much smaller than it.
+def _low_beside(glyphs: np.ndarray, x: int, y: int, w: int, h: int, *, after: bool) -> tuple[int, int] | None:
+    """The rows [top, bottom) of the character just before the mark (``after``) or just after it,
+    where the mark sits no higher than that character's middle and is much smaller; else None.
 
-    The character is the ink just left of the mark that reaches the mark's
-    rows, taken whole. Fonts set a '。' at the foot of its em or centred in
-    its lower half, so its own foot need not be level with the character's.
+    The character is the ink beside the mark that reaches the mark's rows,
+    taken whole. Fonts set a '。' at the foot of its em or centred in its lower
+    half, so its own foot need not be level with the character's.
     """
     top = max(0, y - 4 * h)
-    window = glyphs[top:y + 2 * h, max(0, x - 3 * w):x].astype(np.uint8)
-    _, labels = cv2.connectedComponents(window, connectivity=8)
+    cols = slice(max(0, x - 3 * w), x) if after else slice(x + w, x + 4 * w)
+    window = glyphs[top:y + 2 * h, cols]
+    if not window.any():
+        return None
+    _, labels = cv2.connectedComponents(window.astype(np.uint8), connectivity=8)
     beside = np.setdiff1d(labels[y - top:y - top + h], [0])
     if not beside.size:
-        return False
+        return None
     rows = np.flatnonzero(np.isin(labels, beside).any(axis=1))
     glyph_top, glyph_bottom = top + rows[0], top + rows[-1] + 1
     glyph_height = glyph_bottom - glyph_top
     low = y + h / 2 >= glyph_top + STOP_CENTRE_SHARE * glyph_height and y + h <= glyph_bottom + max(2, 0.4 * h)
-    return bool(low and h <= STOP_HEIGHT_SHARE * glyph_height)
+    return (glyph_top, glyph_bottom) if low and h <= STOP_HEIGHT_SHARE * glyph_height else None
+
+
+def _opens_a_wrapped_line(glyphs: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
+    """The mark opens a line, low before its first character, under a line that ran to the cell's
+    edge: a '。' wrapped onto a line the text goes on in ('。我局积极落实')."""
+    if glyphs[y:y + h, :x].any() or _low_beside(glyphs, x, y, w, h, after=False) is None:
+        return False
+    line_top = y
+    while line_top > 0 and glyphs[line_top - 1].any():
+        line_top -= 1
+    return _under_a_full_line(glyphs, line_top, x, w, 2 * h)
 
 
 def _wrapped_to_line_start(glyphs: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
@@ -202,7 +218,13 @@ def _wrapped_to_line_start(glyphs: np.ndarray, x: int, y: int, w: int, h: int) -
     """
     if glyphs[max(0, y - h // 2):y + h + h // 2].any():
         return False
-    rows = np.flatnonzero(glyphs[:y].any(axis=1))
+    return _under_a_full_line(glyphs, y, x, w, 2 * h)
+
+
+def _under_a_full_line(glyphs: np.ndarray, below: int, x: int, w: int, min_height: int) -> bool:
+    """The nearest line of glyphs above row ``below`` is a line's height or less above it, at least
+    ``min_height`` tall, runs to the cell's edge and starts within two mark widths of ``x``."""
+    rows = np.flatnonzero(glyphs[:below].any(axis=1))
     if not rows.size:
         return False
     line_bottom = rows[-1] + 1
@@ -210,7 +232,7 @@ def _wrapped_to_line_start(glyphs: np.ndarray, x: int, y: int, w: int, h: int) -
     while line_top > 0 and glyphs[line_top - 1].any():
         line_top -= 1
     line_height = line_bottom - line_top
-    if line_height < 2 * h or y - line_bottom > line_height:
+    if line_height < min_height or below - line_bottom > line_height:
         return False
     line = glyphs[line_top:line_bottom]
     under_first = abs(x - np.flatnonzero(line.any(axis=0))[0]) <= 2 * w

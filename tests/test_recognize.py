@@ -317,19 +317,32 @@ def test_a_light_full_stop_after_text_stays_but_a_light_speck_alone_goes():
 
 
 SCANNED_CROPS = Path(__file__).resolve().parent / "data" / "full_stops"
-SEED_42_LEVELS = R.InkLevels(weak=218, strong=167)      # the page's, measured by page_ink_levels
 
 
-@pytest.mark.parametrize("crop_name, stop", [
-    ("zhichu.png", (223, 19, 8, 8)),        # '严控公务接待费支出。': the foot of 出 reaches lower
-    ("shishi.png", (105, 41, 10, 8)),       # '，未实施。' wrapped: the '。' level with the middle of 施
+@pytest.mark.parametrize("crop_name, levels, stop", [
+    # typical seed 42 002_11 page 5: '严控公务接待费支出。', the foot of 出 reaching lower
+    ("zhichu.png", R.InkLevels(weak=218, strong=167), (223, 19, 8, 8)),
+    # ... '，未实施。' wrapped: the '。' level with the middle of 施
+    ("shishi.png", R.InkLevels(weak=218, strong=167), (105, 41, 10, 8)),
+    # typical seed 99 002_17 page 6: '平台建设' ran to the edge, its '。' opens the next line ('。我局积极')
+    ("wrapped_wo.png", R.InkLevels(weak=208, strong=148), (5, 45, 8, 8)),
 ])
-def test_a_light_full_stop_set_high_beside_its_character_stays(crop_name, stop):
-    """Cells of typical seed 42 (002_11, page 5): each '。' is one grey level lighter than the strong ink."""
+def test_a_light_full_stop_beside_its_character_stays(crop_name, levels, stop):
+    """Cells of real scans (levels as page_ink_levels measured them): each '。' a grey level lighter
+    than the strong ink."""
     crop = cv2.imread(str(SCANNED_CROPS / crop_name), cv2.IMREAD_GRAYSCALE)
     x, y, w, h = stop
-    mask = R.clean_ink(crop, SEED_42_LEVELS, 1 / SCALE).mask
+    mask = R.clean_ink(crop, levels, 1 / SCALE).mask
     assert mask[y:y + h, x:x + w].sum() >= w * h // 3
+
+
+@pytest.mark.parametrize("at_left", [True, False])
+def test_a_light_mark_at_a_crop_s_edge_goes(at_left):
+    """Nothing beside it on either side, the crop ending at it: no character for it to stand by."""
+    crop = blank(40, 60)
+    cv2.circle(crop, (4, 20) if at_left else (55, 20), 4, 160, 1)
+    mask = R.clean_ink(crop, R.InkLevels(weak=200, strong=140), 1 / SCALE).mask
+    assert not mask.any()
 
 
 def test_a_light_round_mark_level_with_a_character_s_top_goes():
