@@ -525,7 +525,8 @@ def encloses_paper(ink: np.ndarray) -> bool:
     return np.count_nonzero(paper) >= max(2.0, SLASH_HOLE_SHARE * w * h)
 
 
-FULL_STOP_LOOKALIKES = set("0oO°α■●•1口四")  # the filled ones: a ring blurred shut; 1 口 四 on coarse scans
+FULL_STOP_LOOKALIKES = set("0oO°α■●•1口四①②③④⑤⑥⑦⑧⑨⑩")  # the filled ones: a ring blurred shut; 1 口 四 on coarse
+                                                 # scans; a circled digit (none is printed in the forms)
 LONE_FULL_STOP_SHARE = 0.55
 RING_MIN_SHARE = 0.22     # a '。' stands at least this share of its line's height (a comma's head less)
 RING_MIN_FILL = 0.6       # ... and its blurred ring fills its box this much (a 、 stroke about half)

@@ -183,6 +183,9 @@ PLACEHOLDER_MISREADS = (
 # measures ("≥70个：100%"); a colon before item 1 or a time ("12:30") is left alone.
 COLON_BEFORE_LATER_ITEM = re.compile(r"[:：](?=\s*[2-9][.、．](?!\d)|\s*[（(][2-9][)）])")
 COLON_BETWEEN_MEASURES = re.compile(r"(?<=\d[%个份次家人场篇期天项条台件套元张单本册户批辆名所处部])[:：](?=\s*[≥≤><≧≦]?\d)")
+# ... and after a count before the next clause ('工单258条:上线审批'): a count introduces nothing (the
+# truth texts end a count with '；' 9 times, with a colon never).
+COLON_AFTER_COUNT = re.compile(r"(?<=\d[个份次家人场篇项条台件套张本册户批辆])[:：](?=[\u4e00-\u9fff])")
 # ... and between two items that each open with a comparator ('≥40000件工单标签:≥50篇'); a label's
 # colon before its measure ('满意度:≥90%') has no comparator opening the label.
 COLON_IN_MEASURE_LIST = re.compile(r"(?:^|(?<=[;；]))[≥≤><≧≦][^;；:：]*[:：](?=\s*[≥≤><≧≦]\s*\d)")
@@ -252,7 +255,7 @@ def match_bracket_widths(text: str) -> str:
 
 
 def fix_list_separators(text: str) -> str:
-    for pattern in (COLON_BEFORE_LATER_ITEM, COLON_BETWEEN_MEASURES, COLON_IN_MEASURE_LIST):
+    for pattern in (COLON_BEFORE_LATER_ITEM, COLON_BETWEEN_MEASURES, COLON_AFTER_COUNT, COLON_IN_MEASURE_LIST):
         text = pattern.sub(_as_semicolon, text)
     return text
 

@@ -122,6 +122,7 @@ def test_a_digit_a_seal_s_stroke_crossed_is_no_slash(font, text, slash):
     ("达到100", "达到100", "达到100"),       # a full-height 0 stays a digit
     ("友好性。", "友好性四", "友好性。"),
     ("指标目标。", "指标目标1", "指标目标。"),
+    ("提供重要支撑。", "提供重要支撑⑥", "提供重要支撑。"),   # a ring read as a circled digit (typical seed 99)
     ("第1", "第1", "第1"),                   # a full-height 1 stays a digit
     ("窗口", "窗口", "窗口"),
     ("用户□", "用户■", "用户■"),             # a full-height box is no full stop
