@@ -528,6 +528,8 @@ def encloses_paper(ink: np.ndarray) -> bool:
 FULL_STOP_LOOKALIKES = set("0oO°α■●•1口四①②③④⑤⑥⑦⑧⑨⑩")  # the filled ones: a ring blurred shut; 1 口 四 on coarse
                                                  # scans; a circled digit (none is printed in the forms)
 LONE_FULL_STOP_SHARE = 0.55
+STOP_CENTRE_MIN = 0.45    # a '。' is centred at least this share down its line (0.48 where a font centres it)
+CENTRED_STOP_MAX = 0.4    # ... and, so centred, stands at most this share of it (0.33 there)
 RING_MIN_SHARE = 0.22     # a '。' stands at least this share of its line's height (a comma's head less)
 RING_MIN_FILL = 0.6       # ... and its blurred ring fills its box this much (a 、 stroke about half)
 
@@ -539,7 +541,7 @@ def _level_with(stats_row: np.ndarray, y: int, h: int) -> bool:
 
 def restore_full_stop(text: str, line_mask: np.ndarray, text_height: float | None = None) -> str:
     """A trailing '。' read as '0'/'o' (or '■', '1', '四' on a coarse scan), or dropped: the last glyph is
-    a small ring sitting low after CJK text.
+    a small ring set low after CJK text.
 
     A '。' wrapped onto a line of its own is told by its size against the
     page's text height (a digit 0 stands about 0.8 of it, a '。' under half).
@@ -550,7 +552,7 @@ def restore_full_stop(text: str, line_mask: np.ndarray, text_height: float | Non
     if len(text) == 1 and text_height and _ink_height(line_mask) <= LONE_FULL_STOP_SHARE * text_height:
         return "。" if text in FULL_STOP_LOOKALIKES or (is_chinese(text) and _is_round_blob(line_mask)) else text
     if len(text) >= 2 and text[-1] in FULL_STOP_LOOKALIKES and is_chinese(text[-2]):
-        return text[:-1] + "。" if _small_and_low(_last_run(line_mask), line_mask) else text
+        return text[:-1] + "。" if _placed_as_a_stop(_last_run(line_mask), line_mask) else text
     if text and is_chinese(text[-1]) and _is_ring(_last_run(line_mask), line_mask):
         return text + "。"
     return text
@@ -580,8 +582,21 @@ def _small_and_low(run: np.ndarray, line_mask: np.ndarray) -> bool:
     return (rows[-1] - rows[0] + 1) <= 0.55 * height and rows[0] >= 0.35 * height
 
 
+def _placed_as_a_stop(run: np.ndarray, line_mask: np.ndarray) -> bool:
+    """Small and low in its line (``_small_and_low``), or, as fonts that centre a '。' in its em set
+    it, smaller still and centred no higher than the line's middle (a box '□' stands taller)."""
+    if _small_and_low(run, line_mask):
+        return True
+    rows = np.flatnonzero(run.any(axis=1))
+    if not rows.size:
+        return False
+    height = _ink_height(line_mask)
+    centred_low = (rows[0] + rows[-1] + 1) / 2 >= STOP_CENTRE_MIN * height
+    return centred_low and rows[-1] - rows[0] + 1 <= CENTRED_STOP_MAX * height
+
+
 def _is_ring(run: np.ndarray, line_mask: np.ndarray) -> bool:
-    if not _small_and_low(run, line_mask):
+    if not _placed_as_a_stop(run, line_mask):
         return False
     rows = np.flatnonzero(run.any(axis=1))
     h, w = rows[-1] - rows[0] + 1, run.shape[1]

@@ -204,6 +204,8 @@ MISREAD_MARKS = (
     (re.compile(r"(?<=\d)\.$"), ""),                                  # nor '35.': a number's point has digits after it
     (re.compile(r"(?:^|(?<=[。；;：:]))(\d)[,，](?=[\u4e00-\u9fff])"), r"\1."),  # a list item's number ('1.保障')
     (re.compile(r"(?:^|(?<=[。；;：:]))(\d)×(?=[\u4e00-\u9fff])"), r"\1、"),  # ... its 、 read as × ('3、在')
+    (re.compile(r"(?<=(?<!\d)\d{4})[-－‐](?=\d{4}年)"), "—"),      # a range of years takes the 一字线 (GB/T 15834)
+                                                             # ('2023—2024年度'); a hyphen is its dash read thin
     (re.compile(r"(?<=\d)↑"), "个"),                           # 个 blurred at 150–200 dpi; no arrow is printed
     (re.compile(r"(?<![研探追深考])究成"), "完成"),              # 完 loses its hook at 150 dpi; 究成 only in 研究成果…
     (re.compile(r"(?<![年月期周始本岁季旬])末(?![端尾梢位次日])"), "未"),  # 未's longer top stroke blurred: 末 only

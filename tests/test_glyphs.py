@@ -132,6 +132,17 @@ def test_trailing_full_stop(font, printed, read, expected):
     assert restore_full_stop(read, line_mask(printed, font)) == expected
 
 
+def test_a_dropped_full_stop_centred_in_its_em_is_put_back():
+    """Hard seed 0 001_02 page 1 at 300 dpi: the font centres its '。' (rows 13–25 of a 40-row line),
+    blurred to a dot, and the recogniser dropped it."""
+    import cv2
+
+    from pipeline.glyphs import restore_full_stop
+    path = Path(__file__).resolve().parent / "data" / "full_stops" / "centred_stop_line.png"
+    mask = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) > 0
+    assert restore_full_stop("完成项目建设并竣工验收", mask) == "完成项目建设并竣工验收。"
+
+
 @pytest.mark.parametrize("font", FONTS, ids=lambda p: p.stem)
 @pytest.mark.parametrize("printed, read", [
     ("≥100张；≥50份；≥10份", ">100张；>50份；≥10份"),   # every comparator of a compound, not only the first
