@@ -528,6 +528,8 @@ def encloses_paper(ink: np.ndarray) -> bool:
 FULL_STOP_LOOKALIKES = set("0oO°α■●•1口四①②③④⑤⑥⑦⑧⑨⑩")  # the filled ones: a ring blurred shut; 1 口 四 on coarse
                                                  # scans; a circled digit (none is printed in the forms)
 LONE_FULL_STOP_SHARE = 0.55
+CLOSES_BEFORE_A_STOP = set("%％)）”")   # a sentence may end on these before its '。' ('达到90%。')
+SENTENCE_MARKS = set("，,。")
 STOP_CENTRE_MIN = 0.45    # a '。' is centred at least this share down its line (0.48 where a font centres it)
 CENTRED_STOP_MAX = 0.4    # ... and, so centred, stands at most this share of it (0.33 there)
 RING_MIN_SHARE = 0.22     # a '。' stands at least this share of its line's height (a comma's head less)
@@ -553,9 +555,15 @@ def restore_full_stop(text: str, line_mask: np.ndarray, text_height: float | Non
         return "。" if text in FULL_STOP_LOOKALIKES or (is_chinese(text) and _is_round_blob(line_mask)) else text
     if len(text) >= 2 and text[-1] in FULL_STOP_LOOKALIKES and is_chinese(text[-2]):
         return text[:-1] + "。" if _placed_as_a_stop(_last_run(line_mask), line_mask) else text
-    if text and is_chinese(text[-1]) and _is_ring(_last_run(line_mask), line_mask):
+    if text and _ends_a_sentence(text) and _is_ring(_last_run(line_mask), line_mask):
         return text + "。"
     return text
+
+
+def _ends_a_sentence(text: str) -> bool:
+    """Ends on a character, or on a rate or a bracket after prose (a '，' or '。' in it): a value
+    cell's '100%' is no sentence, and dust after it no full stop."""
+    return is_chinese(text[-1]) or (text[-1] in CLOSES_BEFORE_A_STOP and bool(SENTENCE_MARKS & set(text)))
 
 
 def _is_round_blob(mask: np.ndarray) -> bool:

@@ -195,7 +195,7 @@ BRACKET_IN_NUMBER = re.compile(r"(?<=\d)[)）](?=\d)")
 
 # Marks and letters the recogniser reads where print never has them, each with what stands there.
 MISREAD_MARKS = (
-    (re.compile(r"^[:：\-](?=[\u4e00-\u9fff])"), ""),       # a colon or hyphen before the first character: dust
+    (re.compile(r"^[:：\-,，](?=[\u4e00-\u9fff])"), ""),    # a colon, hyphen or comma before the first character: dust
     (re.compile(r"^[A-Za-z](?=[\u4e00-\u9fff])(?![类级型档等号区栋座楼])"), ""),  # ... or a lone letter (a tick's
                                                              # or seal's remains), where it labels no class ('A类')
     (re.compile(r"^[(（](?=[^)）】\]]*$)"), ""),              # a first bracket never closed: dust at the cell's edge

@@ -304,6 +304,10 @@ def test_made_up_colon_at_either_end_of_a_line(font, printed, read, expected):
 @pytest.mark.parametrize("printed, read, expected", [
     ("竣工验收。", "竣工验收", "竣工验收。"),     # a blurred-shut ring the recogniser dropped
     ("竣工验收", "竣工验收", "竣工验收"),
+    ("每月活动，达到90%。", "每月活动，达到90%", "每月活动，达到90%。"),   # ... after a rate ending a sentence
+    ("每月活动，达到90%", "每月活动，达到90%", "每月活动，达到90%"),
+    ("达到90%。", "达到90%", "达到90%"),          # a value: what follows it is no full stop
+    ("完成100", "完成100", "完成100"),
     ("智慧城市建设中心", "智慧城市建设中心", "智慧城市建设中心"),
 ])
 def test_dropped_full_stop_on_a_coarse_scan(font, printed, read, expected):
