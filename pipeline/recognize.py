@@ -161,7 +161,7 @@ def _full_stops(kept: np.ndarray, labels: np.ndarray, stats: np.ndarray, darkish
     """Light round marks the size of a '。' set low right after a kept glyph, or wrapped to a line's start.
 
     Seal remains and dirt are light too, but seldom round, mark-sized and
-    low beside a character just left of them.
+    low beside the character they follow (or, wrapped, precede).
     """
     found = np.zeros(len(kept), dtype=bool)
     lo, hi = FULL_STOP_PT[0] * px_per_pt, FULL_STOP_PT[1] * px_per_pt
@@ -169,14 +169,14 @@ def _full_stops(kept: np.ndarray, labels: np.ndarray, stats: np.ndarray, darkish
     for i in np.flatnonzero(~kept & darkish):
         x, y, w, h = (int(v) for v in stats[i][:4])
         if lo <= w <= hi and lo <= h <= hi and 0.6 * h <= w <= 1.6 * h:
-            found[i] = (_low_beside(glyphs, x, y, w, h, after=True) is not None
-                        or _opens_a_wrapped_line(glyphs, x, y, w, h) or _wrapped_to_line_start(glyphs, x, y, w, h))
+            found[i] = (_low_beside(glyphs, x, y, w, h, after=True) or _opens_a_wrapped_line(glyphs, x, y, w, h)
+                        or _wrapped_to_line_start(glyphs, x, y, w, h))
     return found
 
 
-def _low_beside(glyphs: np.ndarray, x: int, y: int, w: int, h: int, *, after: bool) -> tuple[int, int] | None:
-    """The rows [top, bottom) of the character just before the mark (``after``) or just after it,
-    where the mark sits no higher than that character's middle and is much smaller; else None.
+def _low_beside(glyphs: np.ndarray, x: int, y: int, w: int, h: int, *, after: bool) -> bool:
+    """The mark sits no higher than the middle of the character just before it (``after``) or just
+    after it, and is much smaller.
 
     The character is the ink beside the mark that reaches the mark's rows,
     taken whole. Fonts set a '。' at the foot of its em or centred in its lower
@@ -186,22 +186,22 @@ def _low_beside(glyphs: np.ndarray, x: int, y: int, w: int, h: int, *, after: bo
     cols = slice(max(0, x - 3 * w), x) if after else slice(x + w, x + 4 * w)
     window = glyphs[top:y + 2 * h, cols]
     if not window.any():
-        return None
+        return False
     _, labels = cv2.connectedComponents(window.astype(np.uint8), connectivity=8)
     beside = np.setdiff1d(labels[y - top:y - top + h], [0])
     if not beside.size:
-        return None
+        return False
     rows = np.flatnonzero(np.isin(labels, beside).any(axis=1))
     glyph_top, glyph_bottom = top + rows[0], top + rows[-1] + 1
     glyph_height = glyph_bottom - glyph_top
     low = y + h / 2 >= glyph_top + STOP_CENTRE_SHARE * glyph_height and y + h <= glyph_bottom + max(2, 0.4 * h)
-    return (glyph_top, glyph_bottom) if low and h <= STOP_HEIGHT_SHARE * glyph_height else None
+    return bool(low and h <= STOP_HEIGHT_SHARE * glyph_height)
 
 
 def _opens_a_wrapped_line(glyphs: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
     """The mark opens a line, low before its first character, under a line that ran to the cell's
     edge: a '。' wrapped onto a line the text goes on in ('。我局积极落实')."""
-    if glyphs[y:y + h, :x].any() or _low_beside(glyphs, x, y, w, h, after=False) is None:
+    if glyphs[y:y + h, :x].any() or not _low_beside(glyphs, x, y, w, h, after=False):
         return False
     line_top = y
     while line_top > 0 and glyphs[line_top - 1].any():
@@ -577,10 +577,7 @@ def _parted(cell: Cell, mask: np.ndarray, crop_x0: int, table: Table, band: int,
             continue
         if np.count_nonzero(mask[:, x - band:x + band].any(axis=0)) > remains:
             continue                      # ink on the line, more than the ruling's faint remains
-        left_ink, right_ink = mask[:, :x - band], mask[:, x + band:]
-        two_columns = cell.end_col - cell.col == 2
-        if (_two_cells_of_ink(left_ink, right_ink, paper) or (two_columns and _one_cell_of_ink(left_ink, right_ink, paper))) \
-                and _ruled_around(table, cell, col):
+        if _parts_hold_cells(cell, mask[:, :x - band], mask[:, x + band:], paper) and _ruled_around(table, cell, col):
             left = Cell(cell.row, cell.col, cell.row_span, col - cell.col,
                         BBox(cell.bbox.x0, cell.bbox.y0, table.col_edges[col], cell.bbox.y1))
             right = Cell(cell.row, col, cell.row_span, cell.end_col - col,
@@ -612,6 +609,11 @@ def _two_cells_of_ink(left: np.ndarray, right: np.ndarray, paper: int) -> bool:
     if _ink_cols(left)[-1] >= left.shape[1] - paper:
         return False
     return _set_apart(right, paper) or (_set_apart(left, paper) and _starts_at_left(right))
+
+
+def _parts_hold_cells(cell: Cell, left: np.ndarray, right: np.ndarray, paper: int) -> bool:
+    two_columns = cell.end_col - cell.col == 2
+    return _two_cells_of_ink(left, right, paper) or (two_columns and _one_cell_of_ink(left, right, paper))
 
 
 def _one_cell_of_ink(left: np.ndarray, right: np.ndarray, paper: int) -> bool:
