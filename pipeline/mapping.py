@@ -83,6 +83,9 @@ SHORT_DEVIATION_READ = "偏差栏只读到残字"
 # a percentage of a thousand or more ('9742%', its point lost under a seal)
 MALFORMED_NUMBER = re.compile(r"(?<![\d.])\d{1,3}\.\d+\.\d|\d{4,}(?:\.\d+)?\s*[%％]")
 MALFORMED_NUMBER_READ = "数字不合常理"
+# a measure opening with a dash ('-95%'): no target or actual is negative; a comparator's remains
+DASH_BEFORE_NUMBER = re.compile(r"^[-－—‐–]\s*\d")
+DASH_BEFORE_NUMBER_READ = "数字前有残划（比较符号残缺？）"
 RATE_POINTS_ASTRAY = re.compile(r"([<>≤≥≦≧=]*)(\d{4,}|\d[\d.]*\.\d*\.[\d.]*\d)(\s*[%％])")
 LEADING_ZERO = re.compile(r"0\d")
 NOTHING_CELL_LOST = "未读到（“无”指标行按“无”或0推断）"
@@ -619,6 +622,8 @@ def _fragment_reason(text: str, *, measured: bool) -> str | None:
         return NUMBER_LOST
     if measured and MALFORMED_NUMBER.search(text):
         return MALFORMED_NUMBER_READ
+    if measured and DASH_BEFORE_NUMBER.match(text):
+        return DASH_BEFORE_NUMBER_READ
     if STRAY_LETTERS.match(text):
         return STRAY_LETTERS_READ
     if len(text) == 1 and is_chinese(text) and text not in ONE_CHARACTER_FIELDS | UNIT_CHARS:

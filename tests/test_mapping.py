@@ -365,6 +365,8 @@ def test_a_percent_sign_read_as_a_stray_mark_is_put_back_for_review(source, targ
     ("ocr", "≥95%", "1000%", {"actual"}),           # a point lost, but where: 10.00 or 100.0
     ("ocr", "≥95%", "5100%", {"actual"}),           # no 51.00: a stray digit before 100% (typical seed 0)
     ("ocr", "≥95%", "1.0.00%", {"actual"}),         # a point too many, but which: 10.00 or 100.0
+    ("ocr", "-95%", "98%", {"target"}),             # a comparator's remains: no measure is negative (seed 42)
+    ("ocr", "—", "98%", set()),                    # a placeholder dash alone is printed
     ("ocr", "≥1200个", "1250.5个", set()),
     ("ocr", "2023.12.31前", "2023.12.20", set()),   # a date
     ("ocr", "满意", "满意", set()),                 # a word, no unit
