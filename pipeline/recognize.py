@@ -49,6 +49,8 @@ STRONG_INK_SHARE = 0.55          # strong level: this share of the way from the 
 FULL_STOP_PT = (1.5, 4.5)        # a '。' is this large (points, width and height)
 STOP_CENTRE_SHARE = 0.4          # ... its centre below this share of the character before it
 STOP_HEIGHT_SHARE = 0.6          # ... and at most this share of that character's height
+STOP_BESIDE_WIDTH = 0.7          # ... its line's ink over six mark widths beside it spans this share
+                                 # of its height at least (a lone '/' 0.57)
 HAIRLINE_PT = 1.5                # a flat stroke no taller than this is kept however light
 STUB_ZONE_PT = 2.5               # a ruling remnant lies wholly within this of the crop's border
 STUB_THICKNESS_PT = 1.2          # ... and is no thicker than this
@@ -176,7 +178,8 @@ def _full_stops(kept: np.ndarray, labels: np.ndarray, stats: np.ndarray, darkish
 
 def _low_beside(glyphs: np.ndarray, x: int, y: int, w: int, h: int, *, after: bool) -> bool:
     """The mark sits no higher than the middle of the character just before it (``after``) or just
-    after it, and is much smaller.
+    after it, and is much smaller; and it stands among characters, not beside a lone '/' or '1' (a
+    seal's remains beside a '/' placeholder are no full stop).
 
     The character is the ink beside the mark that reaches the mark's rows,
     taken whole. Fonts set a '。' at the foot of its em or centred in its lower
@@ -195,7 +198,9 @@ def _low_beside(glyphs: np.ndarray, x: int, y: int, w: int, h: int, *, after: bo
     glyph_top, glyph_bottom = top + rows[0], top + rows[-1] + 1
     glyph_height = glyph_bottom - glyph_top
     low = y + h / 2 >= glyph_top + STOP_CENTRE_SHARE * glyph_height and y + h <= glyph_bottom + max(2, 0.4 * h)
-    return bool(low and h <= STOP_HEIGHT_SHARE * glyph_height)
+    around = glyphs[glyph_top:glyph_bottom, slice(max(0, x - 6 * w), x) if after else slice(x + w, x + 7 * w)]
+    broad = np.count_nonzero(around.any(axis=0)) >= STOP_BESIDE_WIDTH * glyph_height
+    return bool(low and broad and h <= STOP_HEIGHT_SHARE * glyph_height)
 
 
 def _opens_a_wrapped_line(glyphs: np.ndarray, x: int, y: int, w: int, h: int) -> bool:

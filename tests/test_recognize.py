@@ -345,6 +345,15 @@ def test_a_light_mark_at_a_crop_s_edge_goes(at_left):
     assert not mask.any()
 
 
+def test_a_seal_s_dot_beside_a_lone_slash_is_no_full_stop():
+    """Typical seed 42 002_11 page 5: a round grey piece of a seal's letter stands low right after
+    a '/' placeholder; taken for a '。', it made the cell two glyphs, read 'L'."""
+    from pipeline.glyphs import is_lone_slash
+    crop = cv2.imread(str(SCANNED_CROPS / "slash_seal.png"), cv2.IMREAD_GRAYSCALE)
+    mask = R.clean_ink(crop, R.InkLevels(weak=218, strong=167), 1 / SCALE).mask
+    assert is_lone_slash(mask, text_height=23)
+
+
 def test_a_light_round_mark_level_with_a_character_s_top_goes():
     crop = blank(60, 420)
     draw_text(crop, (10, 14), "严控公务接待费支出")
