@@ -89,6 +89,7 @@ DASH_BEFORE_NUMBER_READ = "数字前有残划（比较符号残缺？）"
 RATE_POINTS_ASTRAY = re.compile(r"([<>≤≥≦≧=]*)(\d{4,}|\d[\d.]*\.\d*\.[\d.]*\d)(\s*[%％])")
 LEADING_ZERO = re.compile(r"0\d")
 NOTHING_CELL_LOST = "未读到（“无”指标行按“无”或0推断）"
+WEIGHT_OF_A_SCORED_ROW_LOST = "未读到（该行有得分，分值不应为空）"
 LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标")
 TITLE_PREFIX = re.compile(r"^附件\s*\d*[:：]?")
 
@@ -128,6 +129,11 @@ class FieldReader:
                                          confidence=round(min(max(cell.confidence, 0.0), 1.0), 4))
         if cell.unreadable and not spelled_out:
             self.unreadable[path] = f"置信度 {cell.confidence:.2f}"
+
+    def note_lost(self, path: str, rc: RowCell, reason: str) -> None:
+        """A cell read as nothing that cannot be blank: where it is, and why it goes to review."""
+        self.sources[path] = FieldSource(page=rc.page, bbox=rc.cell.bbox.as_list(), confidence=0.0)
+        self.unreadable.setdefault(path, reason)
 
     def text(self, path: str, rc: RowCell | None, text: str | None = None) -> str | None:
         """The cell's text (or ``text``, a part of it) normalised."""
@@ -517,6 +523,7 @@ def _indicators(form: Form, rows: list[FormRow], header_at: int, reader: FieldRe
             _flag_fragments(form.indicators[-1], path, reader)
             _read_deviation_fragment(form.indicators[-1], f"{path}.deviation", reader)
             _guess_a_row_of_nothing(form.indicators[-1], path, reader)
+            _blank_weight_of_a_scored_row(form.indicators[-1], path, cells.get("weight"), reader)
             read_from_twin(form.indicators[-1], path, reader.sources, reader.unreadable)
     form.level1_weights = levels.weights()
 
@@ -666,6 +673,16 @@ def _guess_a_row_of_nothing(indicator: Indicator, path: str, reader: FieldReader
         indicator.weight = 0
     if indicator.weight == 0 and f"{path}.score" in reader.unreadable:
         indicator.score = 0         # a blank score is left blank: one truth row of nothing prints none
+
+
+def _blank_weight_of_a_scored_row(indicator: Indicator, path: str, cell: RowCell | None,
+                                  reader: FieldReader) -> None:
+    """A weight read as nothing in a row that scored points was lost (a seal's letter lifted with
+    it): no score exceeds its weight, and no truth row prints a score without one (the 44 blank
+    weights of the truth forms all score nothing). It goes to review, where the sums may tell it."""
+    if indicator.weight is None and cell is not None and not cell.text.strip() \
+            and (indicator.score or 0) > 0 and f"{path}.score" not in reader.unreadable:
+        reader.note_lost(f"{path}.weight", cell, WEIGHT_OF_A_SCORED_ROW_LOST)
 
 
 def _lost(value, path: str, reader: FieldReader) -> bool:

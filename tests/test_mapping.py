@@ -380,6 +380,19 @@ def test_a_target_or_actual_read_as_no_form_prints_it_goes_to_review(source, tar
     assert flagged_fields(mapped, "indicators[3]") == flagged
 
 
+@pytest.mark.parametrize("source, weight, score, flagged", [
+    ("ocr", "", "10", True),            # a score without its weight: the weight was lost (seed 21 002_08 #5)
+    ("ocr", "", "", False),             # a row printed blank
+    ("ocr", "", "0", False),
+    ("text_layer", "", "10", False),    # a text layer prints what it prints
+])
+def test_a_blank_weight_beside_a_score_goes_to_review_with_its_place(source, weight, score, flagged):
+    mapped = map_satisfaction_row(["100%", "100%", weight, score, "无偏差"], source)
+    assert mapped.form.indicators[3].weight is None
+    assert ("weight" in flagged_fields(mapped, "indicators[3]")) is flagged
+    assert ("indicators[3].weight" in mapped.form.provenance.fields) is flagged
+
+
 @pytest.mark.parametrize("read, guessed", [
     ("9.5.95%", "95.95%"),      # a point too many (typical seed 21)
     ("9742%", "97.42%"),        # a point lost: no rate above 100, none with three decimals (seed 21)
