@@ -299,8 +299,7 @@ def restore_comparator(text: str, line_mask: np.ndarray) -> str:
     found = _comparators(glyphs_of(line_mask), _ink_height(line_mask), text)
     # a comparator dropped in front of the first number is the line's first glyph; a chevron-like
     # shape further on (a seal's remains, a stroke of a character) puts none in front
-    first = next(found, None)
-    first = first.op if first else None
+    first = getattr(next(found, None), "op", None)
     if not at and not first:
         return text
     if at and at[0] == 0 and not first:

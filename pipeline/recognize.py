@@ -208,10 +208,7 @@ def _opens_a_wrapped_line(glyphs: np.ndarray, x: int, y: int, w: int, h: int) ->
     edge: a '。' wrapped onto a line the text goes on in ('。我局积极落实')."""
     if glyphs[y:y + h, :x].any() or not _low_beside(glyphs, x, y, w, h, after=False):
         return False
-    line_top = y
-    while line_top > 0 and glyphs[line_top - 1].any():
-        line_top -= 1
-    return _under_a_full_line(glyphs, line_top, x, w, 2 * h)
+    return _under_a_full_line(glyphs, _top_of_inked_rows(glyphs, y), x, w, 2 * h)
 
 
 def _wrapped_to_line_start(glyphs: np.ndarray, x: int, y: int, w: int, h: int) -> bool:
@@ -233,15 +230,20 @@ def _under_a_full_line(glyphs: np.ndarray, below: int, x: int, w: int, min_heigh
     if not rows.size:
         return False
     line_bottom = rows[-1] + 1
-    line_top = line_bottom - 1
-    while line_top > 0 and glyphs[line_top - 1].any():
-        line_top -= 1
+    line_top = _top_of_inked_rows(glyphs, line_bottom - 1)
     line_height = line_bottom - line_top
     if line_height < min_height or below - line_bottom > line_height:
         return False
     line = glyphs[line_top:line_bottom]
     under_first = abs(x - np.flatnonzero(line.any(axis=0))[0]) <= 2 * w
     return bool(under_first and runs_to_edge(line, line_height))
+
+
+def _top_of_inked_rows(glyphs: np.ndarray, row: int) -> int:
+    """The first row of the unbroken run of inked rows up to ``row``: the top of its line."""
+    while row > 0 and glyphs[row - 1].any():
+        row -= 1
+    return row
 
 
 def _without_edge_rulings(mask: np.ndarray, edge: int) -> np.ndarray:
