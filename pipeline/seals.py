@@ -40,6 +40,7 @@ BESIDE_SHARE = 1.05                # print beside a seal lies beyond this share 
 PRINT_REACH_MM = 0.5               # a print stroke's light rim lies within this of its dark core (4 px at 200 dpi)
 SEAL_TONE_SLACK = 15.0             # a seal stroke holds pixels this close to its ink's tone; faint print does not
 TAIL_TONE_GAP = 60.0               # seal ink this much lighter than print: its strokes are cut off the print too
+NEAR_CUT_SHARE = 0.9               # ink within a stroke's reach of print lies beyond this share to be seal ink
 HALO_PX = 5                        # reach of a lifted stroke's blurred rim (each side: 2 px)
 RING_BAND_SHARE = 0.12             # the ring's band, as a share of the radius, each side of the fitted circle
 
@@ -200,6 +201,11 @@ def _light_marks(window: np.ndarray, inside: np.ndarray, around: np.ndarray, sea
     seal's ink; a glyph of print holds pixels darker than that, a seal letter
     that touches no print does not. Where print is as light as the seal, the
     two cannot be told apart by tone and nothing is lifted.
+
+    Ink within a stroke's reach of print's dark core must lie nearer the
+    seal's tone (``NEAR_CUT_SHARE``): blur lightens a thin print stroke set
+    apart from its glyph's core (a 5's top bar, a ≥'s bar) past the cut, yet
+    it stays darker than the seal's ink.
     """
     ink = window < paper - TONE_MARGIN
     weak = inside & ink
@@ -211,26 +217,33 @@ def _light_marks(window: np.ndarray, inside: np.ndarray, around: np.ndarray, sea
     if seal.ink_level - print_level < MIN_TONE_GAP:
         return np.zeros_like(inside)
     cut = print_level + LETTER_CUT_SHARE * (seal.ink_level - print_level)
+    near_cut = print_level + NEAR_CUT_SHARE * (seal.ink_level - print_level)
+    near = _near_print(window, weak, cut, reach)
     labels, minima, _ = labelled_minima(window, weak)
-    light = minima > cut
+    by_print = np.bincount(labels[near], minlength=minima.size) > 0
+    light = np.where(by_print, minima > near_cut, minima > cut)
     light[0] = False
     letters = light[labels]
     if seal.ink_level - print_level >= TAIL_TONE_GAP:
-        letters |= _strokes_off_print(window, weak, cut, reach, seal.ink_level) & off_lines
+        letters |= _strokes_off_print(window, weak & ~near, near_cut, seal.ink_level) & off_lines
     return letters
 
 
-def _strokes_off_print(window: np.ndarray, weak: np.ndarray, cut: float, reach: int, seal_level: float) -> np.ndarray:
+def _near_print(window: np.ndarray, weak: np.ndarray, cut: float, reach: int) -> np.ndarray:
+    """Pixels within ``reach`` of ink as dark as print."""
+    core = (weak & (window <= cut)).astype(np.uint8)
+    return cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2)) > 0
+
+
+def _strokes_off_print(window: np.ndarray, off_print: np.ndarray, cut: float, seal_level: float) -> np.ndarray:
     """Seal ink joined to print, beyond a stroke's reach of any pixel as dark as print.
 
     A seal letter crossing a glyph makes one ink piece with it, so the piece
     holds print's darkness and stays; its seal strokes away from the print
-    are lighter than the cut and far from any print-dark pixel. Such a stroke
-    goes only if it holds the seal's ink tone: a thin print stroke is lighter.
+    (``off_print``) are lighter than ``cut``. Such a stroke goes only if it
+    holds the seal's ink tone: faint print is lighter.
     """
-    core = (weak & (window <= cut)).astype(np.uint8)
-    near = cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2)) > 0
-    labels, minima, _ = labelled_minima(window, weak & ~near)
-    seal_dark = minima <= seal_level + SEAL_TONE_SLACK
+    labels, minima, _ = labelled_minima(window, off_print)
+    seal_dark = (minima <= seal_level + SEAL_TONE_SLACK) & (minima > cut)
     seal_dark[0] = False
     return seal_dark[labels]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -13,6 +14,7 @@ from pipeline.seals import erase_seals, find_seals
 from tests.grid_synth import draw_form
 
 DPI = 200
+DATA = Path(__file__).parent / "data" / "seals"
 SEAL_RADIUS_PX = int(21 / 25.4 * DPI)      # a 42 mm official seal
 
 
@@ -111,18 +113,36 @@ def test_seal_letters_crossing_print_are_lifted_off_it(form, centre):
 
 
 def test_only_seal_toned_strokes_are_cut_off_print():
-    """Off the print's dark core, a stroke holding the seal's ink tone goes; a lighter one (thin print) stays."""
-    from pipeline.seals import _strokes_off_print
-    window = np.full((40, 80), 240, dtype=np.uint8)
+    """Off the print's dark core, a stroke holding the seal's ink tone goes; a lighter one (faint
+    print) stays, and so does a darker one (a thin print stroke, lightened by blur past the cut)."""
+    from pipeline.seals import _near_print, _strokes_off_print
+    window = np.full((40, 120), 240, dtype=np.uint8)
     window[15:25, 30:40] = 60          # print's dark core
     window[18:21, 40:70] = 135         # a seal stroke leaving the glyph, in the seal's tone
-    window[18:21, 0:30] = 185          # a thin print stroke, lighter than the seal's ink
+    window[18:21, 0:30] = 185          # faint print, lighter than the seal's ink
+    window[10:25, 75:85] = 60          # another glyph's core
+    window[8:10, 85:110] = 120         # its thin top bar: lighter than the cut, darker than the seal's ink
     weak = window < 200
     cut = 113.0                        # between print (60) and seal ink (135)
-    off = _strokes_off_print(window, weak, cut, reach=4, seal_level=135.0)
+    off_print = weak & ~_near_print(window, weak, cut, reach=4)
+    off = _strokes_off_print(window, off_print, 60 + 0.9 * (135 - 60), seal_level=135.0)
     assert off[18:21, 50:70].all()
     assert not off[18:21, 0:30].any()
     assert not off[15:25, 30:40].any()
+    assert not off[8:10, 85:110].any()
+
+
+def test_thin_print_strokes_under_a_grey_seal_stay():
+    """Four 15s under a seal's letters on a typical grey scan (seed 42): blur sets the 5's thin
+    top bar apart from its glyph and lightens it past the tone cut between print and seal ink.
+    Beside the print it still is darker than the seal's ink: it stays, and the 15s read 15."""
+    page = cv2.imread(str(DATA / "fives_under_a_grey_seal.png"), cv2.IMREAD_GRAYSCALE)
+    erased, seals = erase_seals(page, DPI)
+    assert len(seals) == 1
+    for x, y in ((145, 207), (313, 207), (145, 276), (313, 276)):     # the 15s across the seal
+        box = (slice(y - 12, y + 12), slice(x - 14, x + 18))
+        ink = page[box] < 180
+        assert (erased[box][ink] < 180).mean() > 0.9
 
 
 def test_light_print_stroke_crossing_the_ring_stays(form, centre):
