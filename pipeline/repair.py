@@ -30,9 +30,9 @@ weight, it is taken as that 100 so the sums tell the weight. Where no cell is lo
 reading that the sums confirm loses its doubt; one they contradict takes the whole
 number they call for (15 read as 14 under a pen stroke), flagged like a lost cell.
 The 总分 score read as a number the parts contradict takes their sum where it is
-the weakest reading of the sum, every part read without doubt (or a doubtful 0 in
-a row surely weighted 0: no score exceeds its weight), and the sum is
-one character from the reading ('99.3' for 99.5, '93.6' for 93.61): the printed
+the weakest reading of the sum or more than the 100 no total exceeds, every part read
+without doubt (or a doubtful 0 in a row surely weighted 0: no score exceeds its weight),
+and the sum is one character from the reading ('99.3' for 99.5, '93.6' for 93.61): the printed
 total is the exact sum of its parts on 59 of the 60 truth forms that print one.
 
 A seal's letter or ring beside a number is read as one more digit at its start
@@ -225,8 +225,9 @@ def _total_score_from_read_parts(form: Form, unreadable: dict[str, str]) -> list
     if abs(value - read) < EPSILON or not 0 <= value <= FULL_MARKS:
         return []
     sure_parts = [p for p in parts if p not in unreadable]
-    if edit_distance(f"{value:g}", f"{read:g}") > 1 or not _weakest_reading(form, unreadable, "total.score",
-                                                                           sure_parts):
+    impossible = read > FULL_MARKS + EPSILON
+    if edit_distance(f"{value:g}", f"{read:g}") > 1 or not (
+            impossible or _weakest_reading(form, unreadable, "total.score", sure_parts)):
         return []
     unreadable.setdefault("total.score", f"读作 {read:g}")
     return [_fill(form, unreadable, "total.score", value)]

@@ -350,7 +350,7 @@ def test_a_total_score_one_character_off_its_parts_and_read_weakest_takes_their_
 
 
 @pytest.mark.parametrize("read, confidence, doubtful_part", [
-    (106.0, 0.99, False),   # read surer than a part: which of them is wrong, the sum cannot tell
+    (10.0, 0.99, False),    # read surer than a part: which of them is wrong, the sum cannot tell
     (89.0, 0.5, False),     # more than one character off: another number, not a misread one
     (106.0, 0.5, True),     # a part in doubt: the sum is not known
 ])
@@ -361,6 +361,16 @@ def test_a_total_score_the_parts_contradict_is_otherwise_left_as_read(read, conf
     misread.indicators[0].score = misread.indicators[0].score + 1 if doubtful_part else misread.indicators[0].score
     issues = infer_unreadable_points(misread, unreadable)
     assert misread.total.score == read and "total.score" not in [i.path for i in issues]
+
+
+def test_a_total_score_read_above_full_marks_takes_the_sum_of_parts_read_without_doubt():
+    """Seed-13 003_14 #0: a seal's letter over the last 0 of the 总分 score 100 read 106 at 0.93,
+    a part less sure; no total exceeds 100, so the reading is wrong whoever was surer."""
+    form = next(f for f in _valid_forms() if f.total.score == 100)
+    misread = _total_read_as(form, 106.0, 0.99)
+    unreadable: dict[str, str] = {}
+    issues = infer_unreadable_points(misread, unreadable)
+    assert misread.total.score == 100 and [(i.rule, i.path) for i in issues] == [("inferred_from_sums", "total.score")]
 
 
 def test_a_doubtful_score_of_a_row_weighted_zero_counts_as_the_zero_it_was_taken_for():
