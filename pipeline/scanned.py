@@ -202,6 +202,8 @@ MISREAD_MARKS = (
     (re.compile(r"(?<=[。，,、])[:：;；]|[:：;；](?=[。，,、])"), ""),  # beside another mark: dust read as a colon
     (re.compile(r"(?<=[\u4e00-\u9fff])\.$"), "。"),                   # no text ends '字.': a full stop lost its ring
     (re.compile(r"(?<=\d)\.$"), ""),                                  # nor '35.': a number's point has digits after it
+    (re.compile(r"^(.*[，,。].*[\u4e00-\u9fff])[:：]$"), r"\1。"),  # nor does prose end with a colon ('网络服务：';
+                                                                  # the truth texts end with '。' 179 times, ':' never)
     (re.compile(r"(?:^|(?<=[。；;：:]))(\d)[,，](?=[\u4e00-\u9fff])"), r"\1."),  # a list item's number ('1.保障')
     (re.compile(r"(?:^|(?<=[。；;：:]))(\d)×(?=[\u4e00-\u9fff])"), r"\1、"),  # ... its 、 read as × ('3、在')
     (re.compile(r"(?<=(?<!\d)\d{4})[-－‐](?=\d{4}年)"), "—"),      # a range of years takes the 一字线 (GB/T 15834)
