@@ -204,8 +204,8 @@ def _light_marks(window: np.ndarray, inside: np.ndarray, around: np.ndarray, sea
 
     Ink within a stroke's reach of print's dark core must lie nearer the
     seal's tone (``NEAR_CUT_SHARE``): blur lightens a thin print stroke set
-    apart from its glyph's core (a 5's top bar, a ≥'s bar) past the cut, yet
-    it stays darker than the seal's ink.
+    apart from its glyph's core (a 5's top bar) past the cut, yet it stays
+    darker than the seal's ink.
     """
     ink = window < paper - TONE_MARGIN
     weak = inside & ink
@@ -240,8 +240,8 @@ def _strokes_off_print(window: np.ndarray, off_print: np.ndarray, cut: float, se
 
     A seal letter crossing a glyph makes one ink piece with it, so the piece
     holds print's darkness and stays; its seal strokes away from the print
-    (``off_print``) are lighter than ``cut``. Such a stroke goes only if it
-    holds the seal's ink tone: faint print is lighter.
+    (``off_print``) go where their darkest pixel lies between ``cut`` and the
+    seal's ink tone: a thin print stroke is darker, faint print lighter.
     """
     labels, minima, _ = labelled_minima(window, off_print)
     seal_dark = (minima <= seal_level + SEAL_TONE_SLACK) & (minima > cut)
