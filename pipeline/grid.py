@@ -311,17 +311,19 @@ def _extents(kept: list[list[Segment]], reach: list[list[Segment]]) -> list[list
 
 def _both_ends_touch(chain: list[Segment], others: list[list[Segment]], snap: float, *,
                      fair: float = math.inf, bridge: float = 0.0) -> bool:
-    """Both ends on a perpendicular; a chain at least ``fair`` long may stop short of one of
-    them by up to ``bridge`` (its stretch there too faint to survive as a piece)."""
+    """Both ends on a perpendicular; a chain may stop short of one of them (its stretch there
+    too faint to survive as a piece) by up to ``bridge`` if at least ``fair`` long, and by up
+    to a quarter of its length if shorter: a ruling broken across a one-row table (a form's
+    last row alone on a page) is shorter than ``fair`` however little of it is lost, while a
+    seal ring's remnant in a cell stops further short."""
     start, end = chain[0].start, max(s.end for s in chain)
     pos = _line_position(chain)
     at_start, at_end = _touches(start, pos, others, snap), _touches(end, pos, others, snap)
     if at_start and at_end:
         return True
-    if end - start < fair:
-        return False
-    return ((at_start and _touches(end, pos, others, snap, beyond=bridge))
-            or (at_end and _touches(start, pos, others, snap, beyond=-bridge)))
+    short = bridge if end - start >= fair else min(bridge, max(0.0, (end - start) / 4 - snap))
+    return ((at_start and _touches(end, pos, others, snap, beyond=short))
+            or (at_end and _touches(start, pos, others, snap, beyond=-short)))
 
 
 def _runs_on_past_a_crossing(chain: list[Segment], others: list[list[Segment]], snap: float, *,

@@ -166,6 +166,27 @@ def test_column_line_whose_end_faded_still_parts_the_rows_it_rules():
     assert table.cell_at(1, 3).bbox.x0 == pytest.approx(273, abs=2)
 
 
+def test_column_line_broken_near_the_end_of_a_lone_row_still_parts_its_cells():
+    """A form's last indicator row alone on a page, one column line lost over its last 4.5 pt
+    (scan_typical seed 99 003_19 p5): shorter than a long chain may be, it stops short by a
+    fifth of its length and still parts 满意度指标 from the indicator's name."""
+    lines = (across((38, 64), 39, 802) + down((39, 104, 187, 379, 474, 565, 629, 694, 802), 38, 64)
+             + down((283,), 38, 59.5) + across((84,), 39, 802) + down((39, 565, 629, 694, 802), 64, 84))
+    [table] = detect_tables(ruled_page(200, (842, 200), lines, 2), page=1, scale=72 / 200)
+    assert table.n_cols == 9
+    assert table.cell_at(0, 2).bbox.x1 == pytest.approx(283, abs=2)
+    assert table.cell_at(0, 3).bbox.x0 == pytest.approx(283, abs=2)
+
+
+def test_a_thin_stroke_hanging_from_a_row_line_well_short_of_the_next_is_no_column_line():
+    """A 20 pt row with a thin stroke from its top ruling ending 15 pt down, 5 pt short of the
+    bottom one (a seal ring's remnant, scan_typical seed 7 001_03 p5): it stops short by more
+    than a quarter of its length and parts nothing."""
+    lines = (across((38, 58.3), 39, 802) + down((39, 187, 379, 802), 38, 58.3) + down((283,), 38, 53.1))
+    [table] = detect_tables(ruled_page(200, (842, 200), lines, 2), page=1, scale=72 / 200)
+    assert table.n_cols == 3
+
+
 def test_short_stroke_near_a_ruling_is_no_column_line():
     """A text stroke standing under a row line, as long as a glyph, stays text."""
     dpi = 200
