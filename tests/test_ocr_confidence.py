@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.ocr.confidence import nfkc, pooled_probabilities, same_reading_groups
+from pipeline.ocr.confidence import char_readings, nfkc, pooled_probabilities, same_reading_groups
 from tests.support import ctc_decoder, ctc_preds
 
 CHARS = ["）", ")", "1", "決", "决", "目"]
@@ -44,3 +44,34 @@ def test_pooling_only_touches_grouped_classes():
     index = preds.argmax(axis=2)
     pooled = pooled_probabilities(preds, index, preds.max(axis=2), {4: np.array([4, 5]), 5: np.array([4, 5])})
     assert pooled[0].tolist() == pytest.approx([0.9, 0.6])
+
+
+def _steps(characters: list[str], rows: list[dict[str, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-step class distributions (the blank takes what is left), their argmax and max."""
+    probs = np.zeros((len(rows), len(characters)))
+    for step, row in enumerate(rows):
+        for char, p in row.items():
+            probs[step, characters.index(char)] = p
+        probs[step, 0] = 1.0 - probs[step].sum()
+    return probs, probs.argmax(axis=1), probs.max(axis=1)
+
+
+def test_a_character_nearly_read_just_past_a_lines_ends_is_offered_as_hidden():
+    # typical seed-7 001_02: '满足智|慧会议' wrapped, 智 at 0.46 against the blank's 0.54 after 足
+    characters = ["", "满", "足", "智", "乙", "丙"]
+    rows = [{"丙": 0.2}, {}, {}, {"满": 0.99}, {}, {}, {"足": 0.99}, {}, {}, {"智": 0.46}, {"智": 0.03},
+            {}, {}, {}, {"乙": 0.3}]
+    step_probs, indices, probs = _steps(characters, rows)
+    kept = indices != 0
+    readings = char_readings(step_probs, indices, probs, kept, characters, lambda c: c)
+    assert [(r.char, r.alternatives[:1]) for r in readings] == [
+        ("", (("丙", pytest.approx(0.2)),)), ("满", ()), ("足", ()), ("", (("智", pytest.approx(0.46)),))]
+
+
+def test_a_digit_held_over_three_steps_or_more_is_two_and_doubtful(decoder):
+    # typical seed-42 000_00: '111个社区' read '11个': the first two 1s held one class over four steps
+    [(text, confidence)] = decoder(preds_for([{"1": 0.91}, {"1": 0.99}, {"1": 0.99}, {"1": 0.59}, {}, {"1": 0.99}]))
+    assert text == "111"
+    assert confidence == pytest.approx(0.5)
+    [(text, confidence)] = decoder(preds_for([{"1": 0.91}, {"1": 0.99}, {}, {"目": 0.97}, {"目": 0.97}, {"目": 0.97}]))
+    assert (text, confidence) == ("1目", pytest.approx(0.91))   # two steps are one digit; a character is no digit

@@ -245,3 +245,27 @@ def test_a_step_left_blank_does_not_shift_the_words_around_a_character(jieba_lex
     text, doubted = jieba_lexicon.choose(read("服务") + blank + read("检查") + blank + read("渣报告"))
     assert text == "服务检查渣报告" and len(doubted) == 1
     assert jieba_lexicon.choose(read("服务") + blank + blank + read("检查报告"))[1] == []
+
+
+def test_a_bar_read_between_characters_is_the_character_that_makes_a_word(jieba_lexicon):
+    # typical seed-7 001_05: 部门 read 部] (']' 0.54, 门 0.46); the cell text drops the ']' as a ruling's remains
+    line = read("考部") + doubtful("]", 0.54, ("门", 0.46)) + read("绩效")
+    assert jieba_lexicon.choose(line) == ("考部门绩效", [0.46])
+    line = read("考部") + doubtful("]", 0.6, ("乙", 0.3)) + read("绩效")      # no word: left to be dropped
+    assert jieba_lexicon.choose(line) == ("考部]绩效", [])
+    line = read("2") + doubtful("]", 0.6, ("门", 0.3)) + read("绩效")         # not between characters
+    assert jieba_lexicon.choose(line)[0] == "2]绩效"
+
+
+def test_a_character_cut_off_at_a_wrapped_lines_end_is_put_in_where_it_makes_a_word_across(jieba_lexicon):
+    # typical seed-7 001_02: '满足智|慧会议' wrapped, 智 at 0.46 against the blank's 0.54 after 足
+    upper = read("水平,满足") + doubtful("", 0.54, ("智", 0.46))
+    assert jieba_lexicon.choose(upper)[0] == "水平,满足"         # alone, the line cannot tell
+    chosen = jieba_lexicon.choose_across("水平,满足", upper, "慧会议中心", read("慧会议中心"))
+    assert chosen == ("水平,满足智", "慧会议中心", [0.46])
+    upper = read("水平,满足") + doubtful("", 0.54, ("乙", 0.46))   # no word across: nothing put in
+    assert jieba_lexicon.choose_across("水平,满足", upper, "慧会议中心", read("慧会议中心"))[:2] == \
+        ("水平,满足", "慧会议中心")
+    lower = doubtful("", 0.54, ("智", 0.46)) + read("慧会议中心")   # or at the start of the next line
+    assert jieba_lexicon.choose_across("水平,满足", read("水平,满足"), "慧会议中心", lower)[:2] == \
+        ("水平,满足", "智慧会议中心")

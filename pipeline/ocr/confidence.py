@@ -25,6 +25,10 @@ from pipeline.ocr.lexicon import DOUBT, MIN_HIDDEN, CharReading, Lexicon
 READINGS_PER_STEP = 5
 # Punctuation the recogniser often leaves to the blank, and the weight that puts it back.
 HIDDEN_MARKS = frozenset(",、;。“”")      # not ":": where the blank hid a colon-like mark, it was a 、 or a lost character
+DIGITS = frozenset("0123456789")
+DIGIT_RUN = 3          # steps one digit class holds, blank-free, that are two digits
+SPLIT_DIGIT_DOUBT = 0.5  # the digit put in so: under the confidence floor, the field goes to review
+EDGE_STEPS = 5        # steps before a line's first character and after its last still searched for one hidden
 MARK_HIDDEN = 0.2     # a 、 ending '宣传推广、' held 0.22 against the blank's 0.76 (typical seed-7 001_01)
 
 
@@ -52,15 +56,18 @@ def weakest_character_decoder(original: Any, reading: Callable[[str], str] = nfk
 
         def decode(self, text_index, text_prob=None, is_remove_duplicate=False, return_word_box=False):
             preds = getattr(self, "_preds", None)
+            split = None
             if text_prob is not None and preds is not None:
                 preds = np.asarray(preds)
                 text_index, text_prob = outweighed_blanks(preds, text_index, text_prob, self._same_reading,
                                                           self._marks)
+                text_index, split = split_digit_runs(text_index, self._digits)
             results = super().decode(text_index, text_prob, is_remove_duplicate, return_word_box)
             if text_prob is None:
                 return results
             if preds is not None:
                 text_prob = pooled_probabilities(preds, text_index, text_prob, self._same_reading)
+                text_prob = np.where(split, np.minimum(text_prob, SPLIT_DIGIT_DOUBT), text_prob)
             rescored = []
             for batch, result in enumerate(results):
                 kept = _kept_steps(text_index[batch], is_remove_duplicate, self.get_ignored_tokens())
@@ -80,6 +87,7 @@ def weakest_character_decoder(original: Any, reading: Callable[[str], str] = nfk
     decoder._preds = None
     decoder._same_reading = same_reading_groups(list(original.character), reading)
     decoder._marks = frozenset(i for i, char in enumerate(original.character) if i and reading(char) in HIDDEN_MARKS)
+    decoder._digits = frozenset(i for i, char in enumerate(original.character) if i and reading(char) in DIGITS)
     return decoder
 
 
@@ -131,6 +139,34 @@ def outweighed_blanks(preds: np.ndarray, text_index: np.ndarray, text_prob: np.n
     return index, prob
 
 
+def split_digit_runs(text_index: np.ndarray, digits: frozenset[int]) -> tuple[np.ndarray, np.ndarray]:
+    """A digit held over ``DIGIT_RUN`` steps or more is two of it: the step in the run's middle is
+    made blank. Also returns the steps of the second digit (to be read as doubtful).
+
+    CTC writes a repeated character only across a blank step between the two;
+    at a digit pair set tight the recogniser can miss that blank and hold one
+    class over both glyphs ('111个社区' read '11个社区': 1 over four steps,
+    where a digit takes one or two; over the typical seeds 42 and 21, 1,533
+    digit runs of two steps and this one of four).
+    """
+    index = np.array(text_index, copy=True)
+    split = np.zeros(index.shape, dtype=bool)
+    for batch, row in enumerate(text_index):
+        for start, end in _runs(np.asarray(row)):
+            if end - start >= DIGIT_RUN and int(row[start]) in digits:
+                middle = (start + end) // 2
+                index[batch, middle] = 0
+                split[batch, middle + 1:end] = True
+    return index, split
+
+
+def _runs(row: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of each run of one non-blank class along ``row``, end exclusive."""
+    edges = np.flatnonzero(np.diff(row)) + 1
+    bounds = np.concatenate(([0], edges, [len(row)]))
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if row[a] != 0]
+
+
 def _heaviest_reading(dist: np.ndarray, groups: dict[int, np.ndarray]) -> tuple[int, float]:
     """The top class of the reading with the most probability among the step's top classes."""
     best, weight = 0, 0.0
@@ -180,20 +216,32 @@ def char_readings(step_probs: np.ndarray, indices: np.ndarray, probs: np.ndarray
 
 
 def _hidden_steps(step_probs: np.ndarray, indices: np.ndarray, kept: np.ndarray) -> np.ndarray:
-    """Blank steps between written ones where a class other than the neighbours' holds ``MIN_HIDDEN``."""
+    """Blank steps where a character nearly was written: any between written ones, and the
+    nearest within ``EDGE_STEPS`` before the first or after the last (a character at a wrapped
+    line's end, cut by the cell's edge, loses its step to the blank: 满足智|慧, 智 0.46)."""
     hidden = np.zeros(len(indices), dtype=bool)
     written = np.nonzero(kept)[0]
     if len(written) < 2:
         return hidden
-    inside = np.arange(written[0] + 1, written[-1])
-    inside = inside[indices[inside] == 0]
-    if not inside.size:
-        return hidden
-    runner_up = step_probs[inside, 1:].argmax(axis=1) + 1
-    strong = step_probs[inside, runner_up] >= MIN_HIDDEN
-    beside = (runner_up == indices[inside - 1]) | (runner_up == indices[inside + 1])
-    hidden[inside[strong & ~beside]] = True
+    first, last = written[0], written[-1]
+    steps = np.arange(max(0, first - EDGE_STEPS), min(len(indices), last + EDGE_STEPS + 1))
+    steps = steps[indices[steps] == 0]
+    found = steps[_nearly_written(step_probs, indices, steps)]
+    hidden[found[(found > first) & (found < last)]] = True
+    leading, trailing = found[found < first], found[found > last]
+    if leading.size:
+        hidden[leading[-1]] = True
+    if trailing.size:
+        hidden[trailing[0]] = True
     return hidden
+
+
+def _nearly_written(step_probs: np.ndarray, indices: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """At each of ``steps``: whether a class other than the neighbouring steps' holds ``MIN_HIDDEN``."""
+    runner_up = step_probs[steps, 1:].argmax(axis=1) + 1
+    before = indices[np.maximum(steps - 1, 0)]
+    after = indices[np.minimum(steps + 1, len(indices) - 1)]
+    return (step_probs[steps, runner_up] >= MIN_HIDDEN) & (runner_up != before) & (runner_up != after)
 
 
 def _other_readings(dist: np.ndarray, index: int, characters: list[str],

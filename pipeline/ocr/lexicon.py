@@ -63,6 +63,10 @@ UNVOUCHED_SHARE = 0.5
 # word with its neighbours is no surer for the recogniser's certainty.
 RARE_ALONE = 1000
 FULL_STOPS = ("。", ".")
+# Marks the recogniser reads for a character's worn stroke: between two Chinese characters the
+# cell text drops them as a ruling's remains (``scanned.MISREAD_MARKS``). 部门 read 部] (']' 0.54,
+# 门 0.46) lost its 门 so.
+STROKE_MARKS = frozenset("[]|")
 # Characters either side of the doubtful one that the word model sees.
 CONTEXT = 4
 LONGEST_WORD = 6
@@ -150,6 +154,11 @@ class Lexicon:
         chars = [r.char for r in readings]
         overruled: list[float] = []
         for index, reading in enumerate(readings):
+            if reading.char in STROKE_MARKS and _between_words("".join(chars[:index]), "".join(chars[index + 1:])):
+                chars[index] = self._stroke_as_character(chars, index, reading, overruled)
+                continue
+            if reading.hidden and index in (0, len(readings) - 1):
+                continue        # at a line's end: only the line it wraps onto can tell (choose_across)
             candidates = self._candidates(reading)
             if len(candidates) > 1:
                 char, prob = self._best(chars, index, candidates)
@@ -176,6 +185,8 @@ class Lexicon:
         characters the words chose against it.
         """
         overruled: list[float] = []
+        upper_readings, cut_off = _without_edge(upper_readings, -1)
+        lower_readings, cut_before = _without_edge(lower_readings, 0)
         if upper.endswith(FULL_STOPS) and upper_readings and upper_readings[-1].char == upper[-1] \
                 and _between_words(upper[:-1], lower):
             upper = upper[:-1] + _comma_if_likelier(upper_readings[-1], overruled)
@@ -187,7 +198,27 @@ class Lexicon:
         if first is not None and lower_readings:
             lower = self._rechosen(lower, first, lower_readings[0], upper + lower[:first], lower[first + 1:],
                                    overruled)
+        if cut_off is not None:
+            upper += self._put_in_at_the_wrap(upper, lower, cut_off, overruled)
+        if cut_before is not None:
+            lower = self._put_in_at_the_wrap(upper, lower, cut_before, overruled) + lower
         return upper, lower, overruled
+
+    def _put_in_at_the_wrap(self, upper: str, lower: str, reading: CharReading, overruled: list[float]) -> str:
+        """The Chinese character the recogniser nearly read at a wrapped line's end (``reading``,
+        a step left blank), if it makes a word across the wrap; else nothing."""
+        if not _between_words(upper, lower):
+            return ""
+        candidates = [(char, prob) for char, prob in reading.alternatives if prob >= MIN_HIDDEN and is_chinese(char)]
+        if not candidates:
+            return ""
+        chars = [*upper[-CONTEXT:], "", *lower[:CONTEXT]]
+        at = min(len(upper), CONTEXT)
+        char, prob = self._best(chars, at, [("", reading.prob), *candidates])
+        if not char or self._word_around("".join(chars[:at]) + char + "".join(chars[at + 1:]), at) is None:
+            return ""
+        overruled.append(prob)
+        return char
 
     def _rechosen(self, text: str, index: int, reading: CharReading, left: str, right: str,
                   overruled: list[float]) -> str:
@@ -203,6 +234,25 @@ class Lexicon:
         if char != reading.char:
             overruled.append(prob)
         return text[:index] + char + text[index + 1:]
+
+    def _stroke_as_character(self, chars: list[str], index: int, reading: CharReading,
+                             overruled: list[float]) -> str:
+        """A doubtful mark read between two Chinese characters: the Chinese reading at its step that
+        makes a word with its neighbours, or the mark as read (a ruling's remains, dropped later).
+
+        The recogniser saw a glyph there, so leaving the step blank is no reading of it; the
+        word has to vouch for the character instead.
+        """
+        candidates = [(char, prob) for char, prob in reading.alternatives
+                      if prob >= MIN_HIDDEN and is_chinese(char)]
+        if reading.prob >= DOUBT or not candidates:
+            return reading.char
+        char, prob = self._best(chars, index, candidates)
+        left = "".join(chars[:index])[-CONTEXT:]
+        if self._word_around(left + char + "".join(chars[index + 1:])[:CONTEXT], len(left)) is None:
+            return reading.char
+        overruled.append(prob)
+        return char
 
     def _unvouched(self, chars: list[str], index: int, reading: CharReading) -> bool:
         """A Chinese character kept as read that makes no word with its neighbours, and is doubtful
@@ -244,6 +294,13 @@ class Lexicon:
             return math.log(prob) + WORD_WEIGHT * self.text_logprob(left + char + right)
 
         return max(candidates, key=score)
+
+
+def _without_edge(readings: Sequence[CharReading], at: int) -> tuple[Sequence[CharReading], CharReading | None]:
+    """``readings`` less a step left blank at its end (``at`` -1) or start (0), and that step."""
+    if not readings or not readings[at].hidden:
+        return readings, None
+    return (readings[:-1], readings[-1]) if at == -1 else (readings[1:], readings[0])
 
 
 def _between_words(left: str, right: str) -> bool:
