@@ -234,7 +234,7 @@ def fix_readings(text: str) -> str:
         text = pattern.sub(right, text)
     if "(" not in text and "（" not in text:
         text = BRACKET_IN_NUMBER.sub("", text)
-    return fix_list_separators(match_bracket_widths(text))
+    return fix_list_separators(pair_quotes(match_bracket_widths(text)))
 
 
 def match_bracket_widths(text: str) -> str:
@@ -254,6 +254,22 @@ def match_bracket_widths(text: str) -> str:
             if out[at] == "《":               # ... or a round bracket opened as 《 ('《可控化)')
                 out[at] = "(" if char == ")" else "（"
             char = "）" if out[at] == "（" else ")"
+        out.append(char)
+    return "".join(out)
+
+
+def pair_quotes(text: str) -> str:
+    """A straight '"' made the curly quote it stands for: '”' where a '“' is open, else '“'.
+
+    The recogniser reads a blurred ” as '"'; the forms print curly quotes only,
+    each “ closed by a ” before the next opens (all 39 pairs in the truth texts).
+    """
+    out, open_quote = [], False
+    for char in text:
+        if char == '"':
+            char = "”" if open_quote else "“"
+        if char in "“”":
+            open_quote = char == "“"
         out.append(char)
     return "".join(out)
 

@@ -115,6 +115,8 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("——个月内", "一个月内"), ("一一个月内", "一个月内"), ("——数据", "——数据"), ("期)——数据", "期)——数据"),
     ("I", "I"), ("深圳市大购新区", "深圳市大鹏新区"),     # a lone letter stays: it parses as no number
     ("≥2000m2²", "≥2000m²"), ("2271.3m²", "2271.3m²"),   # ㎡ read as its m and its 2 twice
+    ('构建区中心业务骨干“一对一"定点联系', "构建区中心业务骨干“一对一”定点联系"),  # a straight quote (seed 42 001_06 #2)
+    ('"聚、通、用"等功能', "“聚、通、用”等功能"), ("“全域通办”", "“全域通办”"),
     ("DA移动办公系统", "OA移动办公系统"), ("移动OA和", "移动OA和"), ("DNA检测", "DNA检测"),  # OA's O read as D
 ])
 def test_cell_text_fixes(read, fixed):
