@@ -117,6 +117,8 @@ def test_blank_and_non_form_pages_are_noted(scanned_run):
     ("≥2000m2²", "≥2000m²"), ("2271.3m²", "2271.3m²"),   # ㎡ read as its m and its 2 twice
     ('构建区中心业务骨干“一对一"定点联系', "构建区中心业务骨干“一对一”定点联系"),  # a straight quote (seed 42 001_06 #2)
     ('"聚、通、用"等功能', "“聚、通、用”等功能"), ("“全域通办”", "“全域通办”"),
+    ("就“全域通办“五个靠前”“惠企”", "就“全域通办”“五个靠前”“惠企”"),  # a tight close-open read as one open
+    ("推进“放管服“改革", "推进“放管服”改革"),                      # ... or a close read as an open
     ("DA移动办公系统", "OA移动办公系统"), ("移动OA和", "移动OA和"), ("DNA检测", "DNA检测"),  # OA's O read as D
 ])
 def test_cell_text_fixes(read, fixed):
