@@ -75,3 +75,5 @@ def test_a_digit_held_over_three_steps_or_more_is_two_and_doubtful(decoder):
     assert confidence == pytest.approx(0.5)
     [(text, confidence)] = decoder(preds_for([{"1": 0.91}, {"1": 0.99}, {}, {"目": 0.97}, {"目": 0.97}, {"目": 0.97}]))
     assert (text, confidence) == ("1目", pytest.approx(0.91))   # two steps are one digit; a character is no digit
+    [(text, _)] = decoder(preds_for([{"1": 0.99}, {"1": 0.8}, {"1": 0.56}, {"目": 0.97}]))
+    assert text == "1目"                                         # held unsurely: seal ink read as a digit

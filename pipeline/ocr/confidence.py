@@ -26,7 +26,8 @@ READINGS_PER_STEP = 5
 # Punctuation the recogniser often leaves to the blank, and the weight that puts it back.
 HIDDEN_MARKS = frozenset(",、;。“”")      # not ":": where the blank hid a colon-like mark, it was a 、 or a lost character
 DIGITS = frozenset("0123456789")
-DIGIT_RUN = 3          # steps one digit class holds, blank-free, that are two digits
+DIGIT_RUN = 3          # steps one digit class holds surely, blank-free, that are two digits
+DIGIT_RUN_SURE = 0.9
 SPLIT_DIGIT_DOUBT = 0.5  # the digit put in so: under the confidence floor, the field goes to review
 EDGE_STEPS = 5        # steps before a line's first character and after its last still searched for one hidden
 MARK_HIDDEN = 0.2     # a 、 ending '宣传推广、' held 0.22 against the blank's 0.76 (typical seed-7 001_01)
@@ -61,7 +62,7 @@ def weakest_character_decoder(original: Any, reading: Callable[[str], str] = nfk
                 preds = np.asarray(preds)
                 text_index, text_prob = outweighed_blanks(preds, text_index, text_prob, self._same_reading,
                                                           self._marks)
-                text_index, split = split_digit_runs(text_index, self._digits)
+                text_index, split = split_digit_runs(text_index, text_prob, self._digits)
             results = super().decode(text_index, text_prob, is_remove_duplicate, return_word_box)
             if text_prob is None:
                 return results
@@ -139,21 +140,26 @@ def outweighed_blanks(preds: np.ndarray, text_index: np.ndarray, text_prob: np.n
     return index, prob
 
 
-def split_digit_runs(text_index: np.ndarray, digits: frozenset[int]) -> tuple[np.ndarray, np.ndarray]:
-    """A digit held over ``DIGIT_RUN`` steps or more is two of it: the step in the run's middle is
-    made blank. Also returns the steps of the second digit (to be read as doubtful).
+def split_digit_runs(text_index: np.ndarray, text_prob: np.ndarray, digits: frozenset[int]
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """A digit read surely (``DIGIT_RUN_SURE``) at ``DIGIT_RUN`` steps or more of one run is two of
+    it: the step in the run's middle is made blank. Also returns the steps of the second digit (to
+    be read as doubtful).
 
     CTC writes a repeated character only across a blank step between the two;
     at a digit pair set tight the recogniser can miss that blank and hold one
     class over both glyphs ('111个社区' read '11个社区': 1 over four steps,
-    where a digit takes one or two; over the typical seeds 42 and 21, 1,533
-    digit runs of two steps and this one of four).
+    three of them at 0.91-0.99, where a digit takes one or two; over the
+    typical seeds 42 and 21, 1,533 digit runs of two steps and this one of
+    four). Seal ink read as digits holds a class over steps too, but unsurely
+    ('1' at 0.99, 0.80, 0.56 under a seal's letter, seed 99 003_20 p5).
     """
     index = np.array(text_index, copy=True)
     split = np.zeros(index.shape, dtype=bool)
     for batch, row in enumerate(text_index):
         for start, end in _runs(np.asarray(row)):
-            if end - start >= DIGIT_RUN and int(row[start]) in digits:
+            sure = int((np.asarray(text_prob[batch][start:end]) >= DIGIT_RUN_SURE).sum())
+            if sure >= DIGIT_RUN and int(row[start]) in digits:
                 middle = (start + end) // 2
                 index[batch, middle] = 0
                 split[batch, middle + 1:end] = True
