@@ -58,8 +58,9 @@ class PreparedPage:
 
 
 def prepare_page(image: np.ndarray, *, dpi: float | None = None,
-                 flip_hook: FlipHook | None = None) -> PreparedPage:
-    """``image``: BGR or gray uint8 scan. ``dpi`` defaults to an A4-sized guess."""
+                 flip_hook: FlipHook | None = None, lift_seals: bool = True) -> PreparedPage:
+    """``image``: BGR or gray uint8 scan. ``dpi`` defaults to an A4-sized guess. ``lift_seals``
+    False leaves grey seals on the page (``bench/bench_seals.py`` lifts them itself)."""
     dpi = dpi or estimate_dpi(image.shape[:2])
     gray = suppress_colour_ink(image) if image.ndim == 3 else image.copy()
     gray = remove_specks(gray, dpi)      # before any resampling smears a speck into a blob
@@ -92,7 +93,7 @@ def prepare_page(image: np.ndarray, *, dpi: float | None = None,
     perspective = m is not None
     if perspective:
         matrix = m @ matrix
-    gray, seals = erase_seals(gray, dpi)
+    gray, seals = erase_seals(gray, dpi) if lift_seals else (gray, [])
     return PreparedPage(gray=gray, rotation=rotation, skew_deg=skew, matrix=matrix,
                         perspective=perspective, seals=len(seals))
 

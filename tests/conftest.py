@@ -80,3 +80,24 @@ def prefect_harness(tmp_path_factory):
     with prefect_test_harness(server_startup_timeout=120):
         yield
 # ---- end of orchestration fixtures ----
+
+
+# ---- scans and their seal-free twins ----
+
+@pytest.fixture(scope="session")
+def sealed_twins(tmp_path_factory) -> tuple[Path, Path]:
+    """One typical scan with a seal on a grey page, and its seal-free twin (``fixtures.scan``)."""
+    import json
+
+    from fixtures import documents, scan
+    from fixtures.truth import forms_by_key, load_truth_forms
+    truth = forms_by_key(load_truth_forms())
+    spec = documents.DocSpec("sealed", (documents.Item("form", ("000-00",)),), orientation="landscape")
+    doc = documents.render_doc(spec, truth, 0)
+    for seed in range(20):      # find a seed that stamps a grey page
+        out = tmp_path_factory.mktemp(f"sealed{seed}")
+        sealed = scan.scan_doc(doc, "typical", out / "with", seed=seed)
+        sidecar = json.loads(sealed.with_suffix(".scan.json").read_text(encoding="utf-8"))
+        if any(p["seals"] and p["grey"] for p in sidecar["pages"]):
+            return sealed, scan.scan_doc(doc, "typical", out / "without", seed=seed, seal_ink=False)
+    raise AssertionError("no seal stamped in 20 seeds")

@@ -223,3 +223,24 @@ def test_hard_scans_turn_pages_and_stamp_seals(tmp_path):
         w, h = pdf[i].get_size()
         assert (w > h) == (p["turn_deg"] in (90, 270))  # portrait pages turned a quarter lie landscape
     pdf.close()
+
+
+def test_a_seal_free_twin_differs_from_its_scan_only_under_the_seals(sealed_twins):
+    import numpy as np
+    sealed, twin = sealed_twins
+    assert sealed.with_suffix(".scan.json").read_bytes() == twin.with_suffix(".scan.json").read_bytes()
+    pages = json.loads(sealed.with_suffix(".scan.json").read_text(encoding="utf-8"))["pages"]
+    with_pdf, without_pdf = pdfium.PdfDocument(str(sealed)), pdfium.PdfDocument(str(twin))
+    for i, page in enumerate(pages):
+        scale = page["dpi"] / 72
+        a = np.asarray(with_pdf[i].render(scale=scale).to_pil().convert("L"), dtype=np.int16)
+        b = np.asarray(without_pdf[i].render(scale=scale).to_pil().convert("L"), dtype=np.int16)
+        ys, xs = np.nonzero(b - a > 40)                       # darker in the scan: seal ink
+        near = np.zeros(len(ys), dtype=bool)
+        for seal in page["seals"]:                            # recorded before skew and keystone: some slack
+            cx, cy = seal["center_px"]
+            near |= np.hypot(xs - cx, ys - cy) <= 1.1 * seal["radius_px"] + 0.02 * max(a.shape)
+        assert near.all()
+        assert (len(ys) > 1000) == bool(page["seals"])
+    with_pdf.close()
+    without_pdf.close()

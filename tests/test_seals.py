@@ -154,3 +154,21 @@ def test_light_print_stroke_crossing_the_ring_stays(form, centre):
     page[y0:y1, x - 1:x + 2] = 180
     erased, _ = erase_seals(grey_stamped(page, centre), DPI)
     assert (erased[y0:y1, x - 1:x + 2] < 200).mean() > 0.8
+
+
+def test_the_seal_benchmark_scores_lifting_against_the_seal_free_twin(sealed_twins, capsys):
+    """bench/bench_seals.py: the grey page's seal found, little print lost, most seal ink lifted."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "bench" / "bench_seals.py"
+    spec = importlib.util.spec_from_file_location("bench_seals", path)
+    bench = sys.modules.setdefault("bench_seals", importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(bench)
+    sealed, twin = sealed_twins
+    [score] = bench.run(sealed.parent, twin.parent, worst=5)
+    assert score.seals_found == score.seals_planned == 1
+    assert score.print_px > 1000 and score.seal_px > 5000
+    assert score.print_lost < 0.1 * score.print_px
+    assert score.seal_left < 0.3 * score.seal_px
+    assert "seals found 1 of 1" in capsys.readouterr().out
