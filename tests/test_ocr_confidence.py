@@ -77,3 +77,17 @@ def test_a_digit_held_over_three_steps_or_more_is_two_and_doubtful(decoder):
     assert (text, confidence) == ("1目", pytest.approx(0.91))   # two steps are one digit; a character is no digit
     [(text, _)] = decoder(preds_for([{"1": 0.99}, {"1": 0.8}, {"1": 0.56}, {"目": 0.97}]))
     assert text == "1目"                                         # held unsurely: seal ink read as a digit
+
+
+def test_a_doubtful_character_right_after_another_may_be_its_tail():
+    # typical seed-42 001_01: '教育城域网' read 城域城网, 城 at 0.46 against the blank's 0.27 and 域's 0.26
+    characters = ["", "城", "域", "网", "九"]
+    rows = [{"城": 0.99}, {}, {"域": 0.79, "城": 0.21}, {"城": 0.46, "域": 0.26}, {}, {"网": 0.99}]
+    step_probs, indices, probs = _steps(characters, rows)
+    readings = char_readings(step_probs, indices, probs, indices != 0, characters, lambda c: c)
+    assert [r.char for r in readings] == ["城", "域", "城", "网"]
+    assert ("", pytest.approx(0.54)) in readings[2].alternatives
+    rows[3] = {"九": 0.7, "域": 0.05}                               # the two weigh less: no tail
+    step_probs, indices, probs = _steps(characters, rows)
+    readings = char_readings(step_probs, indices, probs, indices != 0, characters, lambda c: c)
+    assert all(char for char, _ in readings[2].alternatives)

@@ -269,3 +269,10 @@ def test_a_character_cut_off_at_a_wrapped_lines_end_is_put_in_where_it_makes_a_w
     lower = doubtful("", 0.54, ("智", 0.46)) + read("慧会议中心")   # or at the start of the next line
     assert jieba_lexicon.choose_across("水平,满足", read("水平,满足"), "慧会议中心", lower)[:2] == \
         ("水平,满足", "智慧会议中心")
+
+
+def test_a_character_that_may_be_its_neighbours_tail_goes_where_the_words_do_without_it(jieba_lexicon):
+    line = read("教育城域") + doubtful("城", 0.46, ("", 0.54), ("域", 0.26)) + read("网内学校")
+    assert jieba_lexicon.choose(line) == ("教育城域网内学校", [0.54])
+    line = read("工作") + doubtful("人", 0.46, ("", 0.54)) + read("员")      # 人员 is a word: it stays
+    assert jieba_lexicon.choose(line)[0] == "工作人员"

@@ -282,7 +282,7 @@ class Lexicon:
             return []
         least = MIN_HIDDEN if reading.hidden else MIN_ALTERNATIVE
         others = [(c, p) for c, p in reading.alternatives
-                  if p >= least and is_chinese(c) and c != reading.char]
+                  if p >= least and (is_chinese(c) or not c) and c != reading.char]
         return [(reading.char, reading.prob)] + others if others else []
 
     def _best(self, chars: list[str], index: int, candidates: list[tuple[str, float]]) -> tuple[str, float]:
