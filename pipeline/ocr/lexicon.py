@@ -25,9 +25,13 @@ them, and is doubtful or rare as a word of its own (渣 in 检渣报告, read
 surely where 查 was printed and never among the readings).
 
 Only Chinese characters the recogniser doubts are reconsidered, and only
-against Chinese readings it gave some weight at the same step: digits,
-units and punctuation are never changed, and a confident character stays
-whatever the words around it say.
+against Chinese readings it gave some weight at the same step (or no
+character, where the doubtful one may be the tail of the one before it):
+digits, units and punctuation are never changed, and a confident character
+stays whatever the words around it say. Two marks are the exceptions, each
+mended only where the character put in makes a word: a bar or bracket read
+between two Chinese characters (a worn stroke, 部]绩效), and a character the
+recogniser nearly read at a wrapped line's end, chosen across the wrap.
 """
 from __future__ import annotations
 
