@@ -213,13 +213,13 @@ class Lexicon:
         a step left blank), if it makes a word across the wrap; else nothing."""
         if not _between_words(upper, lower):
             return ""
-        candidates = [(char, prob) for char, prob in reading.alternatives if prob >= MIN_HIDDEN and is_chinese(char)]
+        candidates = _chinese_readings(reading)
         if not candidates:
             return ""
         chars = [*upper[-CONTEXT:], "", *lower[:CONTEXT]]
         at = min(len(upper), CONTEXT)
         char, prob = self._best(chars, at, [("", reading.prob), *candidates])
-        if not char or self._word_around("".join(chars[:at]) + char + "".join(chars[at + 1:]), at) is None:
+        if not char or not self._makes_a_word(chars, at, char):
             return ""
         overruled.append(prob)
         return char
@@ -247,13 +247,11 @@ class Lexicon:
         The recogniser saw a glyph there, so leaving the step blank is no reading of it; the
         word has to vouch for the character instead.
         """
-        candidates = [(char, prob) for char, prob in reading.alternatives
-                      if prob >= MIN_HIDDEN and is_chinese(char)]
+        candidates = _chinese_readings(reading)
         if reading.prob >= DOUBT or not candidates:
             return reading.char
         char, prob = self._best(chars, index, candidates)
-        left = "".join(chars[:index])[-CONTEXT:]
-        if self._word_around(left + char + "".join(chars[index + 1:])[:CONTEXT], len(left)) is None:
+        if not self._makes_a_word(chars, index, char):
             return reading.char
         overruled.append(prob)
         return char
@@ -271,7 +269,14 @@ class Lexicon:
         neighbours = left[-1:] + right[:1]
         if not neighbours or not all(is_chinese(char) for char in neighbours):
             return False        # beside a digit or a mark: no word to tell by
-        return self._word_around(left + reading.char + right, len(left)) is None
+        return not self._makes_a_word(chars, index, reading.char)
+
+    def _makes_a_word(self, chars: list[str], index: int, char: str) -> bool:
+        """Whether ``char`` at ``index`` of ``chars`` is in a word of two characters or more with
+        the characters either side of it (``CONTEXT`` each way; steps left blank hold "")."""
+        left = "".join(chars[:index])[-CONTEXT:]
+        right = "".join(chars[index + 1:])[:CONTEXT]
+        return self._word_around(left + char + right, len(left)) is not None
 
     def _word_around(self, text: str, at: int) -> str | None:
         """The word of two characters or more that holds ``text[at]`` in the best segmentation."""
@@ -298,6 +303,11 @@ class Lexicon:
             return math.log(prob) + WORD_WEIGHT * self.text_logprob(left + char + right)
 
         return max(candidates, key=score)
+
+
+def _chinese_readings(reading: CharReading) -> list[tuple[str, float]]:
+    """The Chinese characters among a step's other readings with at least ``MIN_HIDDEN``."""
+    return [(char, prob) for char, prob in reading.alternatives if prob >= MIN_HIDDEN and is_chinese(char)]
 
 
 def _without_edge(readings: Sequence[CharReading], at: int) -> tuple[Sequence[CharReading], CharReading | None]:
