@@ -14,7 +14,9 @@ the twin is brought into the same frame by the preparation's matrix. Within
 each seal found (its disc, ``DISC_SHARE`` of its radius):
 
 - print: the twin's ink (``INK_MARGIN`` darker than paper); *print lost* is
-  the share of it the lifting turned to paper;
+  the share of it that was ink before the lifting and is not after (the
+  lifting may lighten print under a seal's ring to its own tone, which is
+  no loss);
 - seal ink: pixels the seal darkened by over ``SEAL_DARKENING`` where the twin
   has no ink; *seal left* is the share of it still ink after the lifting.
 
@@ -71,14 +73,14 @@ def score_page(scan: np.ndarray, twin: np.ndarray, document: str, page: int, pla
     twin_gray = cv2.warpPerspective(twin_gray, prepared.matrix, (width, height), borderValue=int(paper))
     printed = twin_gray < paper - INK_MARGIN
     sealed = (twin_gray.astype(np.int16) - before.astype(np.int16) > SEAL_DARKENING) & ~printed
-    lifted = after != before
+    was_ink = before < paper - INK_MARGIN
     still_ink = after < paper - INK_MARGIN
     score = SealScore(document, page, planned, len(seals))
     yy, xx = np.ogrid[:height, :width]
     for seal in seals:
         disc = np.hypot(xx - seal.cx, yy - seal.cy) <= DISC_SHARE * seal.radius
         score.print_px += int((printed & disc).sum())
-        score.print_lost += int((printed & disc & lifted).sum())
+        score.print_lost += int((printed & disc & was_ink & ~still_ink).sum())
         score.seal_px += int((sealed & disc & (before < paper - INK_MARGIN)).sum())
         score.seal_left += int((sealed & disc & still_ink).sum())
     return score

@@ -5,9 +5,10 @@ on a grey scan it is mid-grey ink over the print. What still tells it apart is
 its shape, fixed by the rules for official seals: a thick ring 38–45 mm across,
 a five-pointed star at its centre and the unit's name along the inside of the
 ring. The ring is found as a circle of thick strokes (Hough on a coarse copy,
-then checked along its whole circumference). Inside it: the ring and the star
-are erased by shape, except where print lies under them (ink multiplies, so
-print under a seal is darker than either); the letters are erased as ink
+then checked along its whole circumference). Inside it: the ring and the star,
+fitted as drawn (a circle of the ring's width, a five-pointed star), are divided
+out, since ink multiplies: their bare ink turns to paper and print under them
+comes back at its own tone; the letters are erased as ink
 pieces holding no pixel as dark as the print beside the seal (hysteresis),
 and where a letter touches print, its strokes beyond a stroke's reach of
 print-dark pixels go too.
@@ -15,7 +16,7 @@ The table's rulings through the seal are kept along their straight course.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -42,6 +43,16 @@ SEAL_TONE_SLACK = 15.0             # a seal stroke holds pixels this close to it
 TAIL_TONE_GAP = 60.0               # seal ink this much lighter than print: its strokes are cut off the print too
 NEAR_CUT_SHARE = 0.9               # ink within a stroke's reach of print lies beyond this share to be seal ink
 HALO_PX = 5                        # reach of a lifted stroke's blurred rim (each side: 2 px)
+UNMIX_TONE_PX = 3.0                # the ring's and star's ink tone is smoothed over this (Gaussian sigma)
+UNMIX_EDGE_PX = 1.0                # their ink fades out over this about their drawn outline (Gaussian sigma)
+GHOST_MARGIN = 20.0                # a mark along the shapes' outlines: this much darker than paper
+MIN_RING_FIT_PX = 200              # thick ink pixels a ring is fitted to, at least
+RING_FIT_SLACK = 0.1               # the fitted ring strays from the found one by less than this share of its radius
+STAR_SEARCH_SHARE = 0.45           # the star's thick ink is looked for within this share of the radius
+STAR_SIZE_SHARES = (0.26, 0.28, 0.30, 0.32, 0.34)   # star's outer radius as a share of the ring's
+STAR_TURN_STEP_DEG = 2.0
+STAR_INNER_SHARE = 0.39            # a regular five-pointed star's inner corners (0.38-0.40 of its points)
+STAR_MIN_MATCH = 0.5               # intersection over union a star must reach
 RING_BAND_SHARE = 0.12             # the ring's band, as a share of the radius, each side of the fitted circle
 
 
@@ -103,14 +114,12 @@ def _fit_ring(gray: np.ndarray, thick: np.ndarray, cx: float, cy: float, radius:
             best, best_r = coverage, r
     if best < MIN_RING_COVERAGE:
         return None
-    ring = _ring_mask(thick.shape, cx, cy, best_r) & (thick > 0)
-    return Seal(cx, cy, best_r, float(np.median(gray[ring])))
-
-
-def _ring_mask(shape: tuple[int, ...], cx: float, cy: float, radius: float) -> np.ndarray:
-    yy, xx = np.ogrid[:shape[0], :shape[1]]
-    d = np.hypot(xx - cx, yy - cy)
-    return np.abs(d - radius) <= RING_BAND_SHARE * radius
+    reach = (1 + RING_BAND_SHARE) * best_r
+    x0, y0 = max(0, int(cx - reach)), max(0, int(cy - reach))
+    x1, y1 = min(w, int(cx + reach) + 2), min(h, int(cy + reach) + 2)
+    yy, xx = np.ogrid[y0:y1, x0:x1]
+    ring = (np.abs(np.hypot(xx - cx, yy - cy) - best_r) <= RING_BAND_SHARE * best_r) & (thick[y0:y1, x0:x1] > 0)
+    return Seal(cx, cy, best_r, float(np.median(gray[y0:y1, x0:x1][ring])))
 
 
 def _overlaps(a: Seal, b: Seal) -> bool:
@@ -127,13 +136,24 @@ def erase_seals(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, list[Seal]]:
     out = gray.copy()
     rulings = ruling_masks(gray, scale=72.0 / dpi)
     thick = thick > 0
+    page_print = _print_tone(gray, seals, paper)
     for seal in seals:
-        _erase_one(out, thick, rulings, seal, paper, dpi)
+        _erase_one(out, thick, rulings, seal, paper, dpi, page_print)
     return out, seals
 
 
+def _print_tone(gray: np.ndarray, seals: list[Seal], paper: float) -> float | None:
+    """The page's print tone off its seals: the median darkest pixel of its glyph-sized ink pieces."""
+    ink = (gray < paper - TONE_MARGIN).astype(np.uint8)
+    for seal in seals:
+        reach = BESIDE_SHARE * seal.radius * (1 + RING_BAND_SHARE)
+        cv2.circle(ink, (int(round(seal.cx)), int(round(seal.cy))), int(np.ceil(reach)), 0, thickness=-1)
+    minima = component_minima(gray, ink > 0, min_area=GLYPH_AREA_PX)
+    return float(np.median(minima)) if minima.size >= MIN_GLYPHS_BESIDE else None
+
+
 def _erase_one(out: np.ndarray, thick: np.ndarray, rulings: tuple[np.ndarray, np.ndarray], seal: Seal,
-               paper: float, dpi: float) -> None:
+               paper: float, dpi: float, page_print: float | None) -> None:
     reach = seal.radius * (1 + RING_BAND_SHARE)
     margin = 1.25 * reach           # the window reaches past the seal, so crossing rulings show as such
     x0, y0 = max(0, int(seal.cx - margin)), max(0, int(seal.cy - margin))
@@ -146,19 +166,133 @@ def _erase_one(out: np.ndarray, thick: np.ndarray, rulings: tuple[np.ndarray, np
         table_lines |= _crossing_rulings(mask[y0:y1, x0:x1] > 0, d, reach, vertical=vertical)
     table_lines = cv2.dilate(table_lines.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     inside = (d <= reach) & ~table_lines
-    shapes = thick[y0:y1, x0:x1] & ((np.abs(d - seal.radius) <= RING_BAND_SHARE * seal.radius)
-                                    | (d <= STAR_RADIUS_SHARE * seal.radius))
-    under = window < UNDER_SHARE * seal.ink_level      # print under the ring or star: darker than either
+    ring_and_star = _ring_and_star(thick[y0:y1, x0:x1], d, replace(seal, cx=seal.cx - x0, cy=seal.cy - y0))
+    # print under the ring or star is darker than either: a piece holding it is print, however light
+    under = (window < UNDER_SHARE * seal.ink_level) & ring_and_star
+    _unmix(window, ring_and_star, inside, seal, paper)  # first, so a letter is not joined to the ring
     blank = np.uint8(min(255.0, paper))
-    lifted = inside & shapes & ~under
-    window[lifted] = blank                              # first, so a letter is not joined to the ring
     beside = d > BESIDE_SHARE * reach
     # ruling candidates too faint or short to count as crossing lines still are no seal strokes
     lines = cv2.dilate(((rulings[0][y0:y1, x0:x1] > 0) | (rulings[1][y0:y1, x0:x1] > 0)).astype(np.uint8),
                        np.ones((3, 3), np.uint8)) > 0
     reach_px = int(round(PRINT_REACH_MM * dpi / MM_PER_IN))
-    lifted |= _light_marks(window, inside, beside, seal, paper, off_lines=~lines, reach=reach_px)
+    lifted = _light_marks(window, inside, beside, seal, paper, off_lines=~lines, reach=reach_px, printed=under,
+                          page_print=page_print)
     window[lifted | _halo(window, lifted, inside, seal)] = blank
+
+
+def _ring_and_star(thick: np.ndarray, d: np.ndarray, seal: Seal) -> np.ndarray:
+    """The seal's ring and star as drawn, a mask of the window: the ring fitted to its thick ink
+    (centre, radius, width), the star a five-pointed one about the ring's centre, its size and
+    turn those that cover its thick ink best. Geometry, not ink, bounds them, so print touching
+    them is not taken for them. A seal whose ring or star does not fit its ink (another design)
+    has its thick ink in their zones taken as drawn."""
+    band = thick & (np.abs(d - seal.radius) <= RING_BAND_SHARE * seal.radius)
+    ring = _fitted_ring(band, seal)
+    if ring is None:
+        return band | (thick & (d <= STAR_RADIUS_SHARE * seal.radius))
+    cx, cy, radius, width = ring
+    ys, xs = np.ogrid[:thick.shape[0], :thick.shape[1]]
+    dist = np.hypot(xs - cx, ys - cy)
+    shapes = np.abs(dist - radius) <= width / 2
+    reach = STAR_SEARCH_SHARE * radius
+    x0, y0 = max(0, int(cx - reach)), max(0, int(cy - reach))
+    x1, y1 = min(thick.shape[1], int(cx + reach) + 2), min(thick.shape[0], int(cy + reach) + 2)
+    centre = thick[y0:y1, x0:x1] & (dist[y0:y1, x0:x1] <= reach)
+    star = _fitted_star(centre, cx - x0, cy - y0, radius)
+    shapes[y0:y1, x0:x1] |= centre & (dist[y0:y1, x0:x1] <= STAR_RADIUS_SHARE * radius) if star is None else star
+    return shapes
+
+
+def _fitted_ring(band: np.ndarray, seal: Seal) -> tuple[float, float, float, float] | None:
+    """Centre, radius and width of the ring: a least-squares circle through its thick ink
+    (twice, the second time without the ink far off the first: letters and print by it); None
+    where that circle strays from the seal's or the ring's width is implausible."""
+    py, px = np.nonzero(band)
+    for _ in range(2):
+        if px.size < MIN_RING_FIT_PX:
+            return None
+        cx, cy, radius = _circle_through(px.astype(np.float64), py.astype(np.float64))
+        off = np.hypot(px - cx, py - cy) - radius
+        near = np.abs(off) <= 1.5 * float(np.percentile(np.abs(off), 80)) + 1
+        px, py = px[near], py[near]
+    off = np.hypot(px - cx, py - cy) - radius
+    width = float(np.percentile(off, 90) - np.percentile(off, 10)) / 0.8    # spread of a uniform band
+    strays = max(abs(cx - seal.cx), abs(cy - seal.cy), abs(radius - seal.radius)) > RING_FIT_SLACK * seal.radius
+    if strays or not 2.0 <= width <= 2 * RING_BAND_SHARE * seal.radius:
+        return None
+    return cx, cy, radius, width
+
+
+def _circle_through(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """The circle nearest the points (algebraic least squares)."""
+    a = np.column_stack([x, y, np.ones_like(x)])
+    b = x * x + y * y
+    (p, q, r), *_ = np.linalg.lstsq(a, b, rcond=None)
+    cx, cy = p / 2, q / 2
+    return float(cx), float(cy), float(np.sqrt(max(r + cx * cx + cy * cy, 0.0)))
+
+
+def _fitted_star(thick: np.ndarray, cx: float, cy: float, radius: float) -> np.ndarray | None:
+    """The five-pointed star (size and turn searched) that best matches the thick ink about the
+    centre (intersection over union), if it matches well."""
+    best, best_mask = STAR_MIN_MATCH, None
+    total = int(thick.sum())
+    if total == 0:
+        return None
+    for share in STAR_SIZE_SHARES:
+        for turn in np.radians(np.arange(0.0, 72.0, STAR_TURN_STEP_DEG)):
+            mask = _star_mask(thick.shape, cx, cy, share * radius, turn)
+            both = int((mask & thick).sum())
+            match = both / (int(mask.sum()) + total - both)
+            if match > best:
+                best, best_mask = match, mask
+    return best_mask
+
+
+def _star_mask(shape: tuple[int, ...], cx: float, cy: float, outer: float, turn: float) -> np.ndarray:
+    k = np.arange(10)
+    r = np.where(k % 2 == 0, outer, STAR_INNER_SHARE * outer)
+    a = -np.pi / 2 + turn + k * np.pi / 5
+    points = np.round(np.column_stack([cx + r * np.cos(a), cy + r * np.sin(a)]) * 4).astype(np.int32)
+    mask = np.zeros(shape, dtype=np.uint8)
+    cv2.fillPoly(mask, [points], 1, lineType=cv2.LINE_8, shift=2)
+    return mask.astype(bool)
+
+
+def _unmix(window: np.ndarray, shapes: np.ndarray, inside: np.ndarray, seal: Seal, paper: float) -> None:
+    """The ring and the star divided out of ``window``: print under and beside them kept.
+
+    Ink multiplies: where the seal's ink lets through a share ``t`` of the light,
+    print under it shows as ``print * t`` and bare paper as ``paper * t``.
+    Dividing by ``t`` turns the shapes' bare ink to paper and gives the print
+    under them back as printed; lifting their pixels lighter than a cut instead
+    took the light rims of glyphs that touch them ('%' by the star, a '4'
+    across its edge). ``t`` follows the shapes' ink (its pixels near the ring's
+    tone; print under them is darker) smoothed over a few pixels, and fades
+    out over their blurred edge.
+    """
+    if not shapes.any():
+        return
+    gray = window.astype(np.float32)
+    bare = (shapes.astype(bool) & inside & (np.abs(gray - seal.ink_level) <= SEAL_TONE_SLACK)).astype(np.float32)
+    weight = cv2.GaussianBlur(bare, (0, 0), UNMIX_TONE_PX)
+    tone = np.where(weight > 0.05, cv2.GaussianBlur(gray * bare, (0, 0), UNMIX_TONE_PX) / np.maximum(weight, 1e-6),
+                    seal.ink_level)
+    cover = cv2.GaussianBlur(shapes.astype(np.float32), (0, 0), UNMIX_EDGE_PX)
+    passed = 1.0 - (1.0 - np.minimum(tone, paper) / paper) * cover
+    restored = np.minimum(paper, gray / np.maximum(passed, 0.05))
+    # along the outlines the model is a pixel or so off and leaves their ghost (a flat piece of it
+    # reads as '一'): there, as around any lifted seal stroke (``_halo``), what is lighter than
+    # the seal's ink goes, and so do marks that lie along the outlines and nowhere else
+    edge = (cover > 0.02) & (cover < 0.98)
+    restored[edge & (gray > seal.ink_level)] = paper
+    marks = restored < paper - GHOST_MARGIN
+    labels = cv2.connectedComponents(marks.astype(np.uint8), connectivity=8)[1]
+    off_edge = np.bincount(labels[marks & ~edge], minlength=int(labels.max()) + 1) > 0
+    restored[marks & ~off_edge[labels]] = paper
+    zone = inside & (cover > 0.02)
+    window[zone] = restored[zone].astype(np.uint8)
 
 
 def _halo(window: np.ndarray, lifted: np.ndarray, inside: np.ndarray, seal: Seal) -> np.ndarray:
@@ -193,11 +327,13 @@ def _crossing_rulings(rulings: np.ndarray, d: np.ndarray, reach: float, *, verti
 
 
 def _light_marks(window: np.ndarray, inside: np.ndarray, around: np.ndarray, seal: Seal,
-                 paper: float, *, off_lines: np.ndarray, reach: int) -> np.ndarray:
+                 paper: float, *, off_lines: np.ndarray, reach: int, printed: np.ndarray,
+                 page_print: float | None) -> np.ndarray:
     """Ink pieces inside the seal with no pixel as dark as print: the seal's letters (hysteresis).
 
     Print is measured beside the seal, where no seal ink darkens it: the
-    median darkest pixel of its glyphs. The cut lies between that and the
+    median darkest pixel of its glyphs (with hardly any there, at a page's top
+    or margin, the page's print tone off its seals). The cut lies between that and the
     seal's ink; a glyph of print holds pixels darker than that, a seal letter
     that touches no print does not. Where print is as light as the seal, the
     two cannot be told apart by tone and nothing is lifted.
@@ -206,14 +342,20 @@ def _light_marks(window: np.ndarray, inside: np.ndarray, around: np.ndarray, sea
     seal's tone (``NEAR_CUT_SHARE``): blur lightens a thin print stroke set
     apart from its glyph's core (a 5's top bar) past the cut, yet it stays
     darker than the seal's ink.
+
+    A piece holding ``printed`` pixels (print under the ring or star, known by
+    the darkness of both inks) is print, however light it is once the seal's
+    ink is divided out: a thin stroke of faint print.
     """
     ink = window < paper - TONE_MARGIN
     weak = inside & ink
     if not weak.any():
         return weak
     beside = component_minima(window, ink & around, min_area=GLYPH_AREA_PX)
-    # a seal with hardly any print around it (page top, margin): the darkest ink inside stands for print
-    print_level = float(np.median(beside)) if beside.size >= MIN_GLYPHS_BESIDE else float(np.percentile(window[weak], 5))
+    if beside.size >= MIN_GLYPHS_BESIDE:
+        print_level = float(np.median(beside))
+    else:   # hardly any print around the seal (page top, margin): the page's print tone stands for it
+        print_level = page_print if page_print is not None else float(np.percentile(window[weak], 5))
     if seal.ink_level - print_level < MIN_TONE_GAP:
         return np.zeros_like(inside)
     cut = print_level + LETTER_CUT_SHARE * (seal.ink_level - print_level)
@@ -222,6 +364,7 @@ def _light_marks(window: np.ndarray, inside: np.ndarray, around: np.ndarray, sea
     labels, minima, _ = labelled_minima(window, weak)
     by_print = np.bincount(labels[near], minlength=minima.size) > 0
     light = np.where(by_print, minima > near_cut, minima > cut)
+    light[labels[printed & weak]] = False
     light[0] = False
     letters = light[labels]
     if seal.ink_level - print_level >= TAIL_TONE_GAP:

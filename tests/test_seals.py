@@ -172,3 +172,40 @@ def test_the_seal_benchmark_scores_lifting_against_the_seal_free_twin(sealed_twi
     assert score.print_lost < 0.1 * score.print_px
     assert score.seal_left < 0.3 * score.seal_px
     assert "seals found 1 of 1" in capsys.readouterr().out
+
+
+def star_centred(form, centre) -> tuple[np.ndarray, np.ndarray]:
+    """The form with grey print (a scan's) and glyphs of it across the seal's star and its edge,
+    stamped and blurred as a scan blurs; and the mask of those glyphs."""
+    page = np.where(form.image < 128, 110, form.image).astype(np.uint8)
+    glyph = np.zeros(page.shape, dtype=np.uint8)
+    cv2.putText(glyph, "4%%", (centre[0] - 40, centre[1] + 22), cv2.FONT_HERSHEY_SIMPLEX, 2.0, 1, 3)
+    page[glyph > 0] = 110
+    return cv2.GaussianBlur(grey_stamped(page, centre), (0, 0), 0.6), glyph > 0
+
+
+def test_print_under_the_star_comes_back_at_its_own_tone(form, centre):
+    """Ink multiplies: print under the star is print times the star's ink; dividing the star out
+    gives the print back as printed (110), and the star's bare ink turns to paper."""
+    stamped, glyph = star_centred(form, centre)
+    erased, _ = erase_seals(stamped, DPI)
+    star = disk(stamped.shape, centre, 0.3 * SEAL_RADIUS_PX)
+    under = star & glyph & (stamped < 90)
+    assert under.sum() > 200
+    assert np.abs(erased[under].astype(int) - 110).mean() < 20
+    bare = star & ~cv2.dilate(glyph.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool) \
+        & (stamped < 180) & (form.image > 128)
+    assert bare.sum() > 500
+    assert (erased[bare] > 200).mean() > 0.9
+
+
+def test_a_glyph_touching_the_star_keeps_its_strokes_beside_it(form, centre):
+    """A '%' by the star joins its thick ink; the star is bounded by its drawn outline, not by
+    its ink, so the glyph's strokes beside it stay."""
+    stamped, glyph = star_centred(form, centre)
+    erased, _ = erase_seals(stamped, DPI)
+    star = disk(stamped.shape, centre, 0.32 * SEAL_RADIUS_PX)
+    beside = glyph & ~cv2.dilate(star.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) \
+        & disk(stamped.shape, centre, 0.6 * SEAL_RADIUS_PX)
+    assert beside.sum() > 100
+    assert (erased[beside] < 160).mean() > 0.95
