@@ -275,24 +275,33 @@ def _unmix(window: np.ndarray, shapes: np.ndarray, inside: np.ndarray, seal: Sea
     if not shapes.any():
         return
     gray = window.astype(np.float32)
-    bare = (shapes.astype(bool) & inside & (np.abs(gray - seal.ink_level) <= SEAL_TONE_SLACK)).astype(np.float32)
-    weight = cv2.GaussianBlur(bare, (0, 0), UNMIX_TONE_PX)
-    tone = np.where(weight > 0.05, cv2.GaussianBlur(gray * bare, (0, 0), UNMIX_TONE_PX) / np.maximum(weight, 1e-6),
-                    seal.ink_level)
     cover = cv2.GaussianBlur(shapes.astype(np.float32), (0, 0), UNMIX_EDGE_PX)
-    passed = 1.0 - (1.0 - np.minimum(tone, paper) / paper) * cover
+    passed = 1.0 - (1.0 - _shape_tone(gray, shapes & inside, seal, paper) / paper) * cover
     restored = np.minimum(paper, gray / np.maximum(passed, 0.05))
-    # along the outlines the model is a pixel or so off and leaves their ghost (a flat piece of it
-    # reads as '一'): there, as around any lifted seal stroke (``_halo``), what is lighter than
-    # the seal's ink goes, and so do marks that lie along the outlines and nowhere else
-    edge = (cover > 0.02) & (cover < 0.98)
+    _without_outline_ghosts(restored, gray, (cover > 0.02) & (cover < 0.98), seal, paper)
+    zone = inside & (cover > 0.02)
+    window[zone] = restored[zone].astype(np.uint8)
+
+
+def _shape_tone(gray: np.ndarray, shapes: np.ndarray, seal: Seal, paper: float) -> np.ndarray:
+    """The tone of the shapes' bare ink about each pixel: their pixels within ``SEAL_TONE_SLACK`` of
+    the ring's tone (print under them is darker), smoothed; the ring's tone where there are none."""
+    bare = (shapes & (np.abs(gray - seal.ink_level) <= SEAL_TONE_SLACK)).astype(np.float32)
+    weight = cv2.GaussianBlur(bare, (0, 0), UNMIX_TONE_PX)
+    tone = cv2.GaussianBlur(gray * bare, (0, 0), UNMIX_TONE_PX) / np.maximum(weight, 1e-6)
+    return np.minimum(np.where(weight > 0.05, tone, seal.ink_level), paper)
+
+
+def _without_outline_ghosts(restored: np.ndarray, gray: np.ndarray, edge: np.ndarray, seal: Seal,
+                            paper: float) -> None:
+    """Along the shapes' outlines (``edge``) the model is a pixel or so off and leaves their ghost
+    (a flat piece of it reads as '一'): there, as around any lifted seal stroke (``_halo``), what
+    is lighter than the seal's ink goes, and so do marks lying along the outlines and nowhere else."""
     restored[edge & (gray > seal.ink_level)] = paper
     marks = restored < paper - GHOST_MARGIN
     labels = cv2.connectedComponents(marks.astype(np.uint8), connectivity=8)[1]
     off_edge = np.bincount(labels[marks & ~edge], minlength=int(labels.max()) + 1) > 0
     restored[marks & ~off_edge[labels]] = paper
-    zone = inside & (cover > 0.02)
-    window[zone] = restored[zone].astype(np.uint8)
 
 
 def _halo(window: np.ndarray, lifted: np.ndarray, inside: np.ndarray, seal: Seal) -> np.ndarray:
