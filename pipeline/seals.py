@@ -115,11 +115,16 @@ def _fit_ring(gray: np.ndarray, thick: np.ndarray, cx: float, cy: float, radius:
     if best < MIN_RING_COVERAGE:
         return None
     reach = (1 + RING_BAND_SHARE) * best_r
-    x0, y0 = max(0, int(cx - reach)), max(0, int(cy - reach))
-    x1, y1 = min(w, int(cx + reach) + 2), min(h, int(cy + reach) + 2)
+    x0, y0, x1, y1 = _box(cx, cy, reach, thick.shape)
     yy, xx = np.ogrid[y0:y1, x0:x1]
     ring = (np.abs(np.hypot(xx - cx, yy - cy) - best_r) <= RING_BAND_SHARE * best_r) & (thick[y0:y1, x0:x1] > 0)
     return Seal(cx, cy, best_r, float(np.median(gray[y0:y1, x0:x1][ring])))
+
+
+def _box(cx: float, cy: float, reach: float, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """x0, y0, x1, y1 of the pixels within ``reach`` of (cx, cy) along each axis, on the image."""
+    return (max(0, int(cx - reach)), max(0, int(cy - reach)),
+            min(shape[1], int(cx + reach) + 1), min(shape[0], int(cy + reach) + 1))
 
 
 def _overlaps(a: Seal, b: Seal) -> bool:
@@ -156,8 +161,7 @@ def _erase_one(out: np.ndarray, thick: np.ndarray, rulings: tuple[np.ndarray, np
                paper: float, dpi: float, page_print: float | None) -> None:
     reach = seal.radius * (1 + RING_BAND_SHARE)
     margin = 1.25 * reach           # the window reaches past the seal, so crossing rulings show as such
-    x0, y0 = max(0, int(seal.cx - margin)), max(0, int(seal.cy - margin))
-    x1, y1 = min(out.shape[1], int(seal.cx + margin) + 1), min(out.shape[0], int(seal.cy + margin) + 1)
+    x0, y0, x1, y1 = _box(seal.cx, seal.cy, margin, out.shape)
     window = out[y0:y1, x0:x1]
     yy, xx = np.ogrid[y0:y1, x0:x1]
     d = np.hypot(xx - seal.cx, yy - seal.cy)
@@ -196,8 +200,7 @@ def _ring_and_star(thick: np.ndarray, d: np.ndarray, seal: Seal) -> np.ndarray:
     dist = np.hypot(xs - cx, ys - cy)
     shapes = np.abs(dist - radius) <= width / 2
     reach = STAR_SEARCH_SHARE * radius
-    x0, y0 = max(0, int(cx - reach)), max(0, int(cy - reach))
-    x1, y1 = min(thick.shape[1], int(cx + reach) + 2), min(thick.shape[0], int(cy + reach) + 2)
+    x0, y0, x1, y1 = _box(cx, cy, reach, thick.shape)
     centre = thick[y0:y1, x0:x1] & (dist[y0:y1, x0:x1] <= reach)
     star = _fitted_star(centre, cx - x0, cy - y0, radius)
     shapes[y0:y1, x0:x1] |= centre & (dist[y0:y1, x0:x1] <= STAR_RADIUS_SHARE * radius) if star is None else star
