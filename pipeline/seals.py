@@ -17,6 +17,8 @@ The table's rulings through the seal are kept along their straight course.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -141,7 +143,7 @@ def erase_seals(gray: np.ndarray, dpi: float) -> tuple[np.ndarray, list[Seal]]:
     out = gray.copy()
     rulings = ruling_masks(gray, scale=72.0 / dpi)
     thick = thick > 0
-    page_print = _print_tone(gray, seals, paper)
+    page_print = cache(lambda: _print_tone(gray, seals, paper))    # asked for by few seals
     for seal in seals:
         _erase_one(out, thick, rulings, seal, paper, dpi, page_print)
     return out, seals
@@ -153,12 +155,18 @@ def _print_tone(gray: np.ndarray, seals: list[Seal], paper: float) -> float | No
     for seal in seals:
         reach = BESIDE_SHARE * seal.radius * (1 + RING_BAND_SHARE)
         cv2.circle(ink, (int(round(seal.cx)), int(round(seal.cy))), int(np.ceil(reach)), 0, thickness=-1)
-    minima = component_minima(gray, ink > 0, min_area=GLYPH_AREA_PX)
+    return _glyph_tone(gray, ink > 0)
+
+
+def _glyph_tone(gray: np.ndarray, ink: np.ndarray) -> float | None:
+    """Print's tone: the median darkest pixel of ``ink``'s glyph-sized pieces; None where there
+    are too few of them to tell."""
+    minima = component_minima(gray, ink, min_area=GLYPH_AREA_PX)
     return float(np.median(minima)) if minima.size >= MIN_GLYPHS_BESIDE else None
 
 
 def _erase_one(out: np.ndarray, thick: np.ndarray, rulings: tuple[np.ndarray, np.ndarray], seal: Seal,
-               paper: float, dpi: float, page_print: float | None) -> None:
+               paper: float, dpi: float, page_print: Callable[[], float | None]) -> None:
     reach = seal.radius * (1 + RING_BAND_SHARE)
     margin = 1.25 * reach           # the window reaches past the seal, so crossing rulings show as such
     x0, y0, x1, y1 = _box(seal.cx, seal.cy, margin, out.shape)
@@ -340,7 +348,7 @@ def _crossing_rulings(rulings: np.ndarray, d: np.ndarray, reach: float, *, verti
 
 def _light_marks(window: np.ndarray, inside: np.ndarray, around: np.ndarray, seal: Seal,
                  paper: float, *, off_lines: np.ndarray, reach: int, printed: np.ndarray,
-                 page_print: float | None) -> np.ndarray:
+                 page_print: Callable[[], float | None]) -> np.ndarray:
     """Ink pieces inside the seal with no pixel as dark as print: the seal's letters (hysteresis).
 
     Print is measured beside the seal, where no seal ink darkens it: the
@@ -363,11 +371,11 @@ def _light_marks(window: np.ndarray, inside: np.ndarray, around: np.ndarray, sea
     weak = inside & ink
     if not weak.any():
         return weak
-    beside = component_minima(window, ink & around, min_area=GLYPH_AREA_PX)
-    if beside.size >= MIN_GLYPHS_BESIDE:
-        print_level = float(np.median(beside))
-    else:   # hardly any print around the seal (page top, margin): the page's print tone stands for it
-        print_level = page_print if page_print is not None else float(np.percentile(window[weak], 5))
+    print_level = _glyph_tone(window, ink & around)
+    if print_level is None:     # hardly any print around the seal (page top, margin): the page's stands for it
+        print_level = page_print()
+    if print_level is None:     # hardly any print on the page: the darkest ink inside the seal
+        print_level = float(np.percentile(window[weak], 5))
     if seal.ink_level - print_level < MIN_TONE_GAP:
         return np.zeros_like(inside)
     cut = print_level + LETTER_CUT_SHARE * (seal.ink_level - print_level)
